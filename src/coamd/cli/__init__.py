@@ -1,0 +1,88 @@
+"""The ``coamd`` command: one console script, one module per verb.
+
+Each verb module defines ``register(subparsers)`` which adds its parser (with an example in
+the help epilog) and sets ``func`` to a ``run(args) -> int`` callable. Verb modules import their
+heavy dependencies (torch, matplotlib) inside ``run`` so ``coamd --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from .. import __version__
+from ..errors import CoamdError
+
+# verb -> module under coamd.cli; the order here is the order in `coamd --help`.
+VERBS: dict[str, str] = {
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coamd",
+        description="Human motion on 3D skeletons: recognise, generate, retrieve and edit motion.",
+        epilog="Run 'coamd VERB --help' for a verb's options and an example.",
+    )
+    parser.add_argument("--version", action="version", version=f"coamd {__version__}")
+    parser.add_argument("--debug", dest="debug_top", action="store_true", help="show full tracebacks on errors")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    for verb, module in VERBS.items():
+        importlib.import_module(f"{__name__}.{module}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 0 if args.verb is None else 2
+    debug = args.debug_top or getattr(args, "debug", False) or os.environ.get("COAMD_DEBUG") == "1"
+    try:
+        rc = args.func(args)
+        return int(rc or 0)
+    except KeyboardInterrupt:
+        print("coamd: interrupted", file=sys.stderr)
+        return 130
+    except (CoamdError, FileNotFoundError, FileExistsError, IsADirectoryError, PermissionError) as e:
+        if debug:
+            raise
+        print(f"coamd {args.verb}: error: {_one_line(e)}", file=sys.stderr)
+        return 2
+    except Exception as e:  # noqa: BLE001 - last resort: still one line, traceback with --debug
+        if debug:
+            raise
+        print(f"coamd {args.verb}: error: {type(e).__name__}: {_one_line(e)} (run with --debug for a traceback)",
+              file=sys.stderr)
+        return 1
+
+
+def _one_line(e: BaseException) -> str:
+    text = str(e)
+    if isinstance(e, OSError) and e.filename is not None and e.strerror:
+        text = f"{e.filename}: {e.strerror}"
+    return " ".join(text.split()) or type(e).__name__
+
+
+def add_common(parser: argparse.ArgumentParser, device: bool = False, seed: bool = False) -> None:
+    """Options several verbs share, spelled the same everywhere."""
+    if device:
+        parser.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda:0 (default: cpu)")
+    if seed:
+        parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+
+
+def example_epilog(*lines: str) -> str:
+    return "example:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def new_parser(sub, name: str, help: str, examples: list[str]) -> argparse.ArgumentParser:
+    """A verb parser with a help line, a description and an example epilog."""
+    p = sub.add_parser(name, help=help, description=help, epilog=example_epilog(*examples),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    return p

@@ -1,0 +1,81 @@
+"""One-way imports between coamd's subpackages (style.md §3), checked on the source's AST."""
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "coamd"
+
+# Modules every layer may use: plain helpers with no coamd dependencies of their own.
+CORE = {"errors", "atomic", "config", "__init__"}
+
+# subpackage -> the coamd subpackages it may import (besides CORE).
+ALLOWED = {
+    "skeleton": set(),
+    "diffusion": set(),
+    "metrics": set(),
+    "text": set(),
+    "io": {"skeleton"},
+    "viz": {"skeleton", "io"},
+    "data": {"skeleton", "io"},
+    "models": {"skeleton", "diffusion"},
+    "evaluation": {"skeleton", "metrics", "text", "data", "models", "io"},
+    "train": {"skeleton", "io", "data", "text", "models", "diffusion", "metrics"},
+    "tasks": {"skeleton", "io", "data", "text", "models", "diffusion", "metrics", "viz", "train", "weights"},
+    "bench": {"skeleton", "io", "data", "text", "models", "diffusion", "metrics", "viz", "train", "tasks",
+              "evaluation", "weights"},
+    "cli": None,  # the top layer may import anything
+    "__main__": None,
+    "weights": set(),
+    "configs": set(),
+}
+
+
+def _layer(path: Path) -> str:
+    rel = path.relative_to(SRC)
+    return rel.parts[0].removesuffix(".py") if len(rel.parts) > 1 else rel.stem
+
+
+def _imported_layers(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    pkg_parts = path.relative_to(SRC).parts[:-1]
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.startswith("coamd.") or a.name == "coamd":
+                    parts = a.name.split(".")
+                    found.add(parts[1] if len(parts) > 1 else "__init__")
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                if node.module and (node.module == "coamd" or node.module.startswith("coamd.")):
+                    parts = node.module.split(".")
+                    if len(parts) > 1:
+                        found.add(parts[1])
+                    else:
+                        found.update(a.name for a in node.names)
+            else:
+                base = list(pkg_parts[: len(pkg_parts) - (node.level - 1)])
+                target = base + (node.module.split(".") if node.module else [])
+                if target:
+                    found.add(target[0])
+                else:
+                    found.update(a.name for a in node.names)
+    return found
+
+
+def test_imports_point_one_way():
+    problems = []
+    for path in sorted(SRC.rglob("*.py")):
+        layer = _layer(path)
+        used = _imported_layers(path) - CORE - {layer}
+        if layer in CORE:
+            bad = used - CORE
+        else:
+            assert layer in ALLOWED, f"new subpackage {layer!r}: add it to ALLOWED in {__file__}"
+            allowed = ALLOWED[layer]
+            bad = set() if allowed is None else used - allowed
+        if "cli" in used and layer != "cli":
+            bad.add("cli")
+        if bad:
+            problems.append(f"{path.relative_to(SRC)} ({layer}) imports {sorted(bad)}")
+    assert not problems, "layering violations:\n" + "\n".join(problems)

@@ -1,0 +1,155 @@
+"""``coamd render``: preview motions as a GIF, MP4, interactive HTML page or PNG key-frame strip.
+
+Inputs are any motion file the loaders read, plus ``samples.npz`` artifacts (keys ``motions``
+(N, T, 22, 3), ``lengths`` (N,), ``texts`` (N,)); several inputs become panels side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from . import new_parser
+
+SAMPLE_KEYS = ("motions", "motion")  # samples.npz: the batch of joint positions
+
+
+def register(sub) -> None:
+    p = new_parser(sub, "render", "draw motions as a GIF, MP4, interactive HTML page or PNG key-frame strip",
+                   ["coamd render walk.bvh -o walk.gif",
+                    "coamd render a.npy b.npy -o compare.html --titles 'reference' 'generated'",
+                    "coamd render out/samples.npz --index 0 3 -o samples.mp4 --fps 30 --size 640 480"])
+    p.add_argument("motions", nargs="+", metavar="MOTION",
+                   help="motion files (.npy joints, BVH, ASF/AMC, ... or a samples.npz)")
+    p.add_argument("-o", "--out", required=True, metavar="OUT",
+                   help="output file: .gif, .mp4, .html (interactive viewer) or .png (key frames)")
+    p.add_argument("--titles", nargs="+", metavar="TITLE",
+                   help="one caption per motion (default: the file's caption, else its name)")
+    p.add_argument("--fps", type=float, default=None,
+                   help="output frame rate; the motion is resampled so it still plays in real time "
+                        "(default: the motion's rate, 20)")
+    p.add_argument("--size", type=int, nargs=2, default=None, metavar=("W", "H"),
+                   help="size of one panel in pixels (default: 480 480; 240 320 for .png key frames)")
+    p.add_argument("--trail", action="store_true", help="draw fading trails behind hands, feet and head")
+    p.add_argument("--camera", choices=("auto", "fit", "follow"), default="auto",
+                   help="fixed view of the whole motion, a view following the root, or auto (default)")
+    p.add_argument("--index", type=int, nargs="+", metavar="I",
+                   help="which entries of a samples.npz to draw (default: all)")
+    p.set_defaults(func=run)
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    from ..errors import CoamdError
+    from ..viz import FORMATS
+
+    suffix = Path(args.out).suffix.lower()
+    if suffix not in FORMATS:
+        raise CoamdError(f"--out {args.out}: unknown format {suffix or '(no extension)'!r}; "
+                         f"use one of {', '.join(FORMATS)}")
+    if Path(args.out).is_dir():
+        raise CoamdError(f"--out {args.out}: is a folder, expected a file name")
+    if args.fps is not None and not 0 < args.fps <= 120:
+        raise CoamdError(f"--fps {args.fps}: must be within (0, 120]")
+    if args.size is None:
+        return
+    w, h = args.size
+    if not (32 <= w <= 4096 and 32 <= h <= 4096):
+        raise CoamdError(f"--size {w} {h}: width and height must be within 32..4096 pixels")
+
+
+def load_samples(path: Path, index: list[int] | None) -> list[tuple]:
+    """(joints (T, J, 3), title) for the chosen entries of a samples.npz artifact."""
+    import numpy as np
+
+    from ..errors import MotionFormatError
+
+    with np.load(path, allow_pickle=False) as z:
+        key = next((k for k in SAMPLE_KEYS if k in z.files), None)
+        if key is None:
+            raise MotionFormatError(f"{path}: not a samples.npz (no 'motions' array; has {', '.join(z.files) or 'nothing'})")
+        motions = z[key]
+        lengths = z["lengths"] if "lengths" in z.files else z["length"] if "length" in z.files else None
+        texts = z["texts"] if "texts" in z.files else z["text"] if "text" in z.files else None
+    if motions.ndim not in (3, 4):
+        raise MotionFormatError(f"{path}: 'motions' must be (N, T, 22, 3), got shape {tuple(motions.shape)}")
+    n = motions.shape[0]
+    chosen = list(range(n)) if index is None else index
+    for i in chosen:
+        if not 0 <= i < n:
+            raise MotionFormatError(f"{path}: --index {i} is out of range (the file holds {n} motions)")
+    out = []
+    for i in chosen:
+        x = motions[i]
+        if lengths is not None:
+            length = int(lengths[i])
+            if not 1 <= length <= x.shape[0]:
+                raise MotionFormatError(f"{path}: lengths[{i}] = {length} is outside 1..{x.shape[0]}")
+            x = x[:length]
+        title = str(texts[i]) if texts is not None and i < len(texts) else f"{path.stem}[{i}]"
+        out.append((x, title))
+    return out
+
+
+def load_one(path: Path):
+    """A `LoadedMotion` from any format the io layer reads (a bare .npy of joints until it exists)."""
+    import numpy as np
+
+    from .. import io as motion_io
+    from ..errors import MotionFormatError
+    from ..io import LoadedMotion
+    from ..skeleton import validate_motion
+
+    loader = getattr(motion_io, "load_motion", None)
+    if loader is not None:
+        return loader(path)
+    if path.suffix.lower() != ".npy":
+        raise MotionFormatError(f"{path}: cannot read {path.suffix or 'extension-less'} files yet (only .npy joints)")
+    try:
+        raw = np.load(path, allow_pickle=False)
+    except ValueError as e:
+        raise MotionFormatError(f"{path}: not a readable .npy array ({e})") from None
+    try:
+        return LoadedMotion(validate_motion(raw, what=str(path)), 20.0, {"path": str(path), "format": "npy"})
+    except ValueError as e:
+        raise MotionFormatError(str(e)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import CoamdError, MotionFormatError
+    from ..viz import render
+
+    _check_args(args)
+    items: list[tuple] = []  # (joints, title, fps)
+    for name in args.motions:
+        path = Path(name)
+        if not path.is_file():
+            raise MotionFormatError(f"{path}: no such file" if not path.exists() else f"{path}: is not a file")
+        if path.suffix.lower() == ".npz" and _is_samples(path):
+            items.extend((x, t, 20.0) for x, t in load_samples(path, args.index))
+            continue
+        motion = load_one(path)
+        title = str(motion.meta.get("caption") or motion.meta.get("text") or path.stem)
+        items.append((motion.joints, title, float(motion.fps)))
+    if args.index is not None and not any(Path(m).suffix.lower() == ".npz" for m in args.motions):
+        raise CoamdError("--index applies to samples.npz inputs only")
+    titles = list(args.titles) if args.titles else [t for _, t, _ in items]
+    if len(titles) != len(items):
+        raise CoamdError(f"--titles: got {len(titles)} titles for {len(items)} motions")
+    rates = {f for _, _, f in items}
+    if len(rates) > 1:
+        raise CoamdError(f"motions have different frame rates {sorted(rates)}; resample them first")
+    out = render([x for x, _, _ in items], args.out, titles=titles, fps=rates.pop(), out_fps=args.fps,
+                 size=tuple(args.size) if args.size else None, camera=args.camera, trail=args.trail)
+    print(f"wrote {out}")
+    return 0
+
+
+def _is_samples(path: Path) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = {n.removesuffix(".npy") for n in z.namelist()}
+    except (zipfile.BadZipFile, OSError):
+        return False
+    return any(k in names for k in SAMPLE_KEYS)

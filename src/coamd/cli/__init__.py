@@ -19,6 +19,7 @@ from ..errors import CoamdError
 VERBS: dict[str, str] = {
     "data": "data",
     "render": "render",
+    "info": "info",
 }
 
 

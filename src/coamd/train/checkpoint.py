@@ -1,0 +1,114 @@
+"""Training checkpoints: plain dicts of tensors and Python scalars, written atomically.
+
+Every checkpoint loads with ``torch.load(path, weights_only=True)``. It holds the model, EMA,
+optimizer and grad-scaler states, the step/epoch/batch position, every RNG state as tensors
+(torch CPU and CUDA, NumPy, Python ``random``, the trainer's generator), the resolved configs and
+task extras (normalisation statistics, label names, text backend) needed to rebuild the model
+for inference. Layout of a run folder::
+
+    RUN/config.yaml             resolved train + model config
+    RUN/checkpoints/latest.pt   last save (resume point)
+    RUN/checkpoints/best.pt     best on the validation split
+    RUN/checkpoints/step_N.pt   periodic saves (the last ``keep_checkpoints``)
+    RUN/log.csv, RUN/val.csv    training and validation logs
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..atomic import atomic_path
+from ..errors import CoamdError
+
+FORMAT = "coamd-checkpoint-1"
+
+
+class CheckpointError(CoamdError):
+    """A checkpoint that is missing, unreadable or of the wrong kind."""
+
+
+def capture_rng(generator: torch.Generator | None = None) -> dict[str, Any]:
+    """Every RNG state as tensors (so the dict passes ``weights_only`` loading)."""
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    version, py_state, gauss = random.getstate()
+    state: dict[str, Any] = {
+        "torch": torch.get_rng_state(),
+        "numpy": {"keys": torch.from_numpy(np.asarray(keys, np.int64)), "pos": int(pos),
+                  "has_gauss": int(has_gauss), "cached": float(cached)},
+        "python": {"version": int(version), "state": torch.tensor(py_state, dtype=torch.int64),
+                   "gauss": gauss},
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    }
+    if generator is not None:
+        state["generator"] = generator.get_state()
+    return state
+
+
+def restore_rng(state: dict[str, Any], generator: torch.Generator | None = None) -> None:
+    """Inverse of ``capture_rng``."""
+    torch.set_rng_state(state["torch"])
+    n = state["numpy"]
+    np.random.set_state(("MT19937", n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached"]))
+    p = state["python"]
+    random.setstate((p["version"], tuple(int(v) for v in p["state"].tolist()), p["gauss"]))
+    if state.get("cuda") and torch.cuda.is_available() and len(state["cuda"]) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    if generator is not None and "generator" in state:
+        generator.set_state(state["generator"])
+
+
+def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
+    """``torch.save`` to a temporary file beside ``path``, then rename it into place."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        torch.save({"format": FORMAT, **state}, tmp)
+    return path
+
+
+def load_checkpoint(path: str | Path, kind: str | None = None, map_location: str | torch.device = "cpu") -> dict:
+    """Load a coamd checkpoint safely (``weights_only=True``); check its ``kind`` when given."""
+    path = Path(path)
+    if path.is_dir():
+        for cand in (path / "checkpoints" / "best.pt", path / "checkpoints" / "latest.pt", path / "best.pt"):
+            if cand.is_file():
+                path = cand
+                break
+    if not path.is_file():
+        raise CheckpointError(f"{path}: checkpoint not found")
+    try:
+        ckpt = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as e:  # noqa: BLE001 - any unpickling failure is "not a checkpoint" to the user
+        raise CheckpointError(f"{path}: not a readable coamd checkpoint ({type(e).__name__}: "
+                              f"{' '.join(str(e).split())[:160]})") from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a coamd training checkpoint")
+    if kind is not None and ckpt.get("kind") != kind:
+        raise CheckpointError(f"{path}: a {ckpt.get('kind')!r} checkpoint, expected {kind!r}")
+    return ckpt
+
+
+def inference_weights(ckpt: dict) -> dict[str, torch.Tensor]:
+    """The weights inference should use: the EMA copy when there is one, else the raw model."""
+    return ckpt["ema"] if ckpt.get("ema") else ckpt["model"]
+
+
+def file_hash(path: str | Path, length: int = 16) -> str:
+    """SHA-256 prefix of a file's bytes (keys caches derived from a checkpoint)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:length]
+
+
+def prune_step_checkpoints(folder: Path, keep: int) -> None:
+    """Delete all but the newest ``keep`` ``step_*.pt`` files in ``folder``."""
+    steps = sorted(folder.glob("step_*.pt"), key=lambda p: int(p.stem.split("_")[1]))
+    for old in steps[: max(0, len(steps) - keep)]:
+        old.unlink(missing_ok=True)

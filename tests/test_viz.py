@@ -159,6 +159,15 @@ def test_html_is_self_contained_and_embeds_the_motions(tmp_path):
     assert max(np.abs(m - x).max() for m, x in zip(motions, (a, b))) <= 0.0005 + 1e-6  # rounded to mm
 
 
+def test_loaded_motion_titles_default_to_caption_then_file_name(tmp_path):
+    from coamd.io import LoadedMotion
+
+    a = LoadedMotion(walk(4), meta={"caption": "a person strolls", "path": "/data/x/clip_007.bvh"})
+    b = LoadedMotion(walk(4), meta={"path": "/data/x/clip_008.bvh"})
+    out = render([a, b], tmp_path / "v.html")
+    assert read_html_motions(out)[1] == ["a person strolls", "clip_008"]
+
+
 def test_unknown_format_and_folder_output_are_rejected(tmp_path):
     with pytest.raises(CoamdError, match=r"\.avi"):
         render(walk(3), tmp_path / "x.avi")
@@ -193,3 +202,15 @@ def test_progress_bar_only_for_long_renders(tmp_path, monkeypatch, capsys):
     render(walk(6), tmp_path / "long.gif", size=(48, 48))
     err = capsys.readouterr().err
     assert "render long.gif" in err and "/6" in err
+
+
+@pytest.mark.slow
+def test_render_speed_one_motion_480px():
+    import time
+
+    m = walk(90)
+    render_frames(m, size=(480, 480), frames=[0])  # warm up fonts and caches
+    start = time.perf_counter()
+    frames = render_frames(m, size=(480, 480))
+    rate = len(frames) / (time.perf_counter() - start)
+    assert rate >= 30.0, f"{rate:.1f} frames/s"

@@ -27,7 +27,7 @@ from .camera import Camera, frame_motion
 from .plot import SIDE_COLOURS, chain_side
 
 DATA_ELEMENT_ID = "coamd-data"
-_DATA_RE = re.compile(r'<script type="application/json" id="coamd-data">(.*?)</script>', re.DOTALL)
+_DATA_RE = re.compile(rf'<script type="application/json" id="{DATA_ELEMENT_ID}">(.*?)</script>', re.DOTALL)
 
 
 def _template() -> str:

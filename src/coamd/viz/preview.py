@@ -35,7 +35,8 @@ def as_motion_list(
     """Normalise the inputs every renderer accepts into (T_i, J, 3) float32 arrays and titles.
 
     ``motions``: one (T, J, 3) array, a (N, T, J, 3) batch, a `LoadedMotion`, or a list of those.
-    ``lengths`` trims padded batch entries; titles default to a `LoadedMotion`'s caption.
+    ``lengths`` trims padded batch entries; titles default to a `LoadedMotion`'s caption (else
+    its file name).
     """
     if isinstance(motions, LoadedMotion) or (isinstance(motions, np.ndarray) and motions.ndim != 4):
         items: list = [motions]
@@ -53,7 +54,8 @@ def as_motion_list(
     for i, item in enumerate(items):
         caption = ""
         if isinstance(item, LoadedMotion):
-            caption = str(item.meta.get("caption") or item.meta.get("path") or "")
+            meta = item.meta
+            caption = str(meta.get("caption") or meta.get("text") or (Path(meta["path"]).stem if meta.get("path") else ""))
             item = item.joints
         try:
             x = validate_motion(item, skeleton, what=f"motion {i + 1}")

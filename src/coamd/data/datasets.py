@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from ..errors import CoamdError
 from .humanml3d import MotionTextIndex
 from .labelled import LabelledClips
 from .normalize import Normalizer
@@ -142,13 +143,14 @@ class ActionTextDataset(TextMotionDataset):
                  pad_to: int | None = None, random_crop: bool = True) -> None:
         super().__init__(index, normalizer, seed, pad_to, random_crop)
         if not index.has_labels:
-            raise ValueError(f"{index.root}: no annotations_actions_400.json: MAR needs action labels")
+            raise CoamdError(f"{index.root}: no annotations_actions_400.json: MAR training needs action labels")
         all_labels = [lab for s in index.samples for c in s.captions for lab in c.labels] + \
                      [lab for s in index.samples for lab in s.labels]
         self.label_names = index.label_names or [str(k) for k in range(max(all_labels, default=-1) + 1)]
         self.num_labels = len(self.label_names)
         if all_labels and max(all_labels) >= self.num_labels:
-            raise ValueError(f"label index {max(all_labels)} outside the {self.num_labels}-entry label map")
+            raise CoamdError(f"{index.root}: label index {max(all_labels)} is outside the "
+                             f"{self.num_labels}-entry label map")
         # samples with at least one labelled caption line, and those lines
         self.items = [(k, [c for c in s.captions if c.labels]) for k, s in enumerate(index.samples)]
         self.items = [(k, caps) for k, caps in self.items if caps]

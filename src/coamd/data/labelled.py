@@ -10,6 +10,7 @@ cache beside the source (``<root>.coamd_cache/``) so later runs memory-map it (p
 from __future__ import annotations
 
 import tempfile
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,16 @@ from ..atomic import atomic_dir
 from ..errors import CoamdError
 from .normalize import RunningStats
 from .registry import DatasetSpec, default_cache_dir
-from .store import BadFiles, ClipStore, ClipStoreWriter, fingerprint, parallel_map, read_manifest, write_manifest
+from .store import (
+    BadFiles,
+    ClipStore,
+    ClipStoreWriter,
+    can_write,
+    fingerprint,
+    parallel_map,
+    read_manifest,
+    write_manifest,
+)
 
 CLIP_STORE = "clips"
 
@@ -124,6 +134,11 @@ def load_labelled(spec: DatasetSpec, root: Path, records: Sequence[ClipRecord], 
         return _from_cache(spec, folder, manifest, records, report)
     if folder is not None and folder.exists() and any(folder.iterdir()) and manifest is None:
         raise CoamdError(f"{folder}: exists and is not a coamd cache; pass another --out folder")
+    if folder is not None and not can_write(folder.parent):
+        if cache != "auto":
+            raise CoamdError(f"{folder}: cannot write the cache there (no permission)")
+        warnings.warn(f"{folder}: not writable; converting {spec.name} in memory without a cache", stacklevel=2)
+        folder = None
     if folder is None:
         with tempfile.TemporaryDirectory(prefix="coamd_clips_") as tmp:
             _convert_all(spec, root, records, label_names, report, Path(tmp), stamp, workers, stats_protocol)

@@ -26,7 +26,16 @@ from .humanml3d import (
 )
 from .normalize import RunningStats
 from .registry import default_cache_dir, get_spec
-from .store import BadFiles, ClipStore, ClipStoreWriter, is_inside, parallel_map, read_manifest, write_manifest
+from .store import (
+    BadFiles,
+    ClipStore,
+    ClipStoreWriter,
+    can_write,
+    is_inside,
+    parallel_map,
+    read_manifest,
+    write_manifest,
+)
 
 # categories found while reading files; the per-split index adds caption and length findings
 _FILE_PROBLEMS = {"missing motion", "unreadable", "wrong shape", "non-finite values"}
@@ -43,6 +52,8 @@ def check_out_folder(out: Path, root: Path) -> Path:
         raise CoamdError(f"--out {out}: exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and read_manifest(out) is None:
         raise CoamdError(f"--out {out}: exists, is not empty and is not a coamd cache")
+    if not can_write(out.parent):
+        raise CoamdError(f"--out {out}: its folder is read-only; pass --out to put the cache elsewhere")
     return out
 
 

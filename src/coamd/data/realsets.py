@@ -28,12 +28,15 @@ from .store import BadFiles
 # ---------------------------------------------------------------------------- Bandai-Namco
 BANDAI_PATTERN = re.compile(r"^dataset-([12])_([a-z-]+)_([a-z-]+)_(\d+)$", re.IGNORECASE)
 
-# content (as in the file name) -> action name; dataset-1 first, then dataset-2's new contents
+# content (as in the file name) -> action name; dataset-1 first, then dataset-2's new contents.
+# Hand use checked on the converted clips: "bye" waves the right hand above the head, "byebye"
+# both hands, "respond" raises the left hand.
 BANDAI_CONTENTS: dict[str, str] = {
     "walk": "walk", "run": "run", "dash": "sprint", "walk-back": "walk backwards",
-    "walk-left": "walk", "walk-right": "walk", "bow": "bow", "bye": "wave goodbye",
-    "guide": "gesture to guide the way", "byebye": "wave bye-bye with both hands", "respond": "respond to a call",
-    "call": "call someone over", "punch": "punch", "kick": "kick", "slash": "slash with a sword",
+    "walk-left": "walk", "walk-right": "walk", "bow": "bow", "bye": "wave goodbye with the right hand",
+    "guide": "gesture to guide the way", "byebye": "wave bye-bye with both hands",
+    "respond": "raise a hand to respond", "call": "call out to someone", "punch": "punch", "kick": "kick",
+    "slash": "slash with a sword",
     "dance-long": "dance", "dance-short": "dance",
     "walk-turn-left": "walk and turn left", "walk-turn-right": "walk and turn right",
     "wave-both-hands": "wave both hands", "wave-left-hand": "wave the left hand",

@@ -190,6 +190,18 @@ def read_manifest(folder: str | Path | None) -> dict | None:
     return data if data.get("format") == CACHE_FORMAT else None
 
 
+def can_write(folder: Path) -> bool:
+    """Whether a cache can be created at ``folder``: its nearest existing ancestor is writable.
+
+    A folder without any write permission bit (e.g. a read-only data share, mode 555) counts as
+    read-only even for root, who would otherwise pass ``os.access``.
+    """
+    probe = Path(folder).expanduser().absolute()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    return os.access(probe, os.W_OK | os.X_OK) and bool(probe.stat().st_mode & 0o222)
+
+
 def is_inside(path: Path, folder: Path) -> bool:
     """True when ``path`` is ``folder`` or lies below it (both resolved)."""
     path, folder = path.resolve(), folder.resolve()

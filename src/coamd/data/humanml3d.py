@@ -211,7 +211,10 @@ class MotionTextIndex:
         split: name of a ``<split>.txt`` file in ``root``.
         dataset: key of `coamd.data.DATASETS` (humanml3d, kitml, synth).
         cache: "auto" (use ``<root>.coamd_cache`` when it matches the source), a cache folder
-            (must match), or None (read ``new_joints/`` directly).
+            (must match), or None. Without a cache the split's ``new_joints`` files are read and
+            validated into memory.
+        filter_lengths: apply the text-to-motion length rule (``min_length <= T < length_limit``).
+        store: an already open `ClipStore` of the motions (used by ``coamd data prepare``).
     """
 
     def __init__(self, root: str | Path, split: str = "train", dataset: str = "humanml3d",

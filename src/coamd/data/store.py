@@ -84,6 +84,7 @@ class ClipStore:
         if len(self.offsets) != len(self.ids) + 1 or self.offsets[-1] != len(joints):
             raise ValueError(f"clip store: {len(self.ids)} ids, {len(self.offsets)} offsets, {len(joints)} frames")
         self._pos = {name: i for i, name in enumerate(self.ids)}
+        self._lengths = np.diff(self.offsets)  # (M,)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -102,7 +103,8 @@ class ClipStore:
 
     @property
     def lengths(self) -> np.ndarray:
-        return np.diff(self.offsets)  # (M,)
+        """Frames per clip, (M,)."""
+        return self._lengths
 
     @classmethod
     def load(cls, folder: str | Path, name: str, mmap: bool = True) -> ClipStore:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .humanml3d import Caption, MotionSample, MotionTextIndex
+from .humanml3d import Caption, MotionSample, MotionTextIndex, load_normalizer
 from .labelled import LabelledClips
 from .normalize import STD_FLOOR, Normalizer, compute_stats
 from .ntu import NTU60_CLASSES, NTU120_CLASSES, load_ntu
@@ -24,7 +24,7 @@ __all__ = [
     "DATASETS", "NTU60_CLASSES", "NTU120_CLASSES", "STD_FLOOR", "ActionTextDataset", "BadFiles", "Caption",
     "ClipStore", "DatasetSpec", "LabelledClipDataset", "LabelledClips", "MotionSample", "MotionTextIndex",
     "MotionWindows", "Normalizer", "TextMotionDataset", "collate_motion", "compute_stats", "crop_length",
-    "default_cache_dir", "get_spec", "load_bandai", "load_hdm05", "load_ntu", "prepare",
+    "default_cache_dir", "get_spec", "load_bandai", "load_hdm05", "load_normalizer", "load_ntu", "prepare",
 ]
 
 

@@ -33,6 +33,7 @@ from tqdm import tqdm
 
 from ..errors import CoamdError, MotionFormatError
 from ..skeleton import validate_motion
+from .normalize import Normalizer, compute_stats
 from .registry import DatasetSpec, default_cache_dir, get_spec
 from .store import BadFiles, ClipStore, fingerprint, read_manifest
 
@@ -230,7 +231,8 @@ class MotionTextIndex:
             raise CoamdError(f"{self.root}: no new_joints/ folder (expected the HumanML3D layout)")
         self.report = BadFiles()
         ids = read_split(self.root, split)
-        opened = store if store is not None else self._open_cache(cache)
+        self.cache_dir: Path | None = None  # the prepared cache in use, if any
+        opened = self._open_cache(cache) if store is None else store
         self._cached = opened is not None
         self.store = opened if opened is not None else self._read_folder(ids)
         self.label_names = read_label_map(self.root)
@@ -257,6 +259,7 @@ class MotionTextIndex:
         manifest = read_manifest(folder)
         if manifest is not None and manifest.get("dataset") == self.spec.name and \
                 manifest.get("fingerprint") == source_fingerprint(self.root):
+            self.cache_dir = folder
             return ClipStore.load(folder, MOTION_STORE)
         if cache != "auto":
             raise CoamdError(f"{folder}: not a current '{self.spec.name}' cache of {self.root} "
@@ -361,3 +364,11 @@ class MotionTextIndex:
         return {"motions": len(self.motion_ids), "samples": len(self.samples), "subclips": sub,
                 "captions": self.num_captions, "frames": self.num_frames,
                 "hours": self.num_frames / self.spec.fps / 3600.0}
+
+
+def load_normalizer(root: str | Path, dataset: str = "humanml3d", cache: str | Path | None = "auto") -> Normalizer:
+    """Mean/Std of a HumanML3D-layout dataset: the prepared cache's, else computed over the train split."""
+    index = MotionTextIndex(root, "train", dataset, cache=cache, filter_lengths=False)
+    if index.cache_dir is not None:
+        return Normalizer.load(index.cache_dir)
+    return compute_stats(index.full_motion(i) for i in index.motion_ids)

@@ -20,6 +20,7 @@ VERBS: dict[str, str] = {
     "data": "data",
     "render": "render",
     "info": "info",
+    "export": "export",
 }
 
 

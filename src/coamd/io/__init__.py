@@ -3,3 +3,4 @@
 from .motion import LoadedMotion
 
 __all__ = ["LoadedMotion"]
+from .bvh_write import save_bvh as save_bvh  # the BVH exporter (coamd export)

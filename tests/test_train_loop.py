@@ -134,11 +134,12 @@ def test_toy_training_learns_and_writes_loadable_checkpoints(tmp_path):
     assert result.status == "done" and result.step == 40
     assert np.mean([l for _, l in curve[-5:]]) < 0.3 * np.mean([l for _, l in curve[:5]])
     ckpt = torch.load(tmp_path / "run" / "checkpoints" / "latest.pt", weights_only=True)
-    assert ckpt["step"] == 40 and ckpt["kind"] == "toy" and ckpt["extra"]["labels"] == ["a", "b"]
-    assert set(ckpt["rng_per_rank"][0]) >= {"torch", "numpy", "python", "generator"}
-    assert not torch.equal(inference_weights(ckpt)["0.weight"], ckpt["model"]["0.weight"])  # EMA copy
+    assert ckpt["train"]["step"] == 40 and ckpt["kind"] == "toy" and ckpt["extra"]["labels"] == ["a", "b"]
+    assert set(ckpt["train"]["rng_per_rank"][0]) >= {"torch", "numpy", "python", "generator"}
+    assert not torch.equal(inference_weights(ckpt)["0.weight"], ckpt["train"]["model"]["0.weight"])  # EMA copy
+    torch.testing.assert_close(inference_weights(ckpt)["0.weight"], ckpt["train"]["ema"]["0.weight"])
     best = load_checkpoint(tmp_path / "run", kind="toy")                  # a run folder resolves to best.pt
-    assert best["best"]["metric"] == "mse" and best["best"]["step"] in (10, 20, 30, 40)
+    assert best["train"]["best"]["metric"] == "mse" and best["train"]["best"]["step"] in (10, 20, 30, 40)
     assert sorted(p.name for p in (tmp_path / "run" / "checkpoints").glob("step_*.pt")) == ["step_30.pt", "step_40.pt"]
     assert (tmp_path / "run" / "config.yaml").is_file() and (tmp_path / "run" / "val.csv").is_file()
 
@@ -151,9 +152,9 @@ def test_resume_reproduces_the_uninterrupted_run_exactly(tmp_path):
     assert losses(tmp_path / "a") == losses(tmp_path / "b")            # identical, row for row
     a = torch.load(tmp_path / "a" / "checkpoints" / "latest.pt", weights_only=True)
     b = torch.load(tmp_path / "b" / "checkpoints" / "latest.pt", weights_only=True)
-    for key in a["model"]:
-        assert torch.equal(a["model"][key], b["model"][key])
-        assert torch.equal(a["ema"][key], b["ema"][key])
+    for key in a["train"]["model"]:
+        assert torch.equal(a["train"]["model"][key], b["train"]["model"][key])
+        assert torch.equal(a["train"]["ema"][key], b["train"]["ema"][key])
 
 
 def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path):
@@ -193,11 +194,11 @@ def test_sigint_saves_a_checkpoint_and_resume_continues(tmp_path):
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode in (0, 130), out
     assert "resume with: resume" in out and "SIGINT received" in out
-    step = torch.load(run / "checkpoints" / "latest.pt", weights_only=True)["step"]
+    step = torch.load(run / "checkpoints" / "latest.pt", weights_only=True)["train"]["step"]
     assert 0 < step < 60
     _, result = run_toy(run, resume=True, max_steps=60, ckpt_every=0, val_every=0)   # resume in-process
     assert result.status == "done"
-    assert torch.load(run / "checkpoints" / "latest.pt", weights_only=True)["step"] == 60
+    assert torch.load(run / "checkpoints" / "latest.pt", weights_only=True)["train"]["step"] == 60
     assert [s for s, _ in losses(run)] == list(range(1, 61))
 
 
@@ -235,4 +236,4 @@ def test_ddp_two_processes_match_each_other_and_a_single_process(tmp_path):
     for k in w0:
         torch.testing.assert_close(w0[k], single[k], atol=1e-5, rtol=1e-4)
     ckpt = torch.load(tmp_path / "ddp" / "checkpoints" / "latest.pt", weights_only=True)
-    assert ckpt["world"] == 2 and len(ckpt["rng_per_rank"]) == 2
+    assert ckpt["train"]["world"] == 2 and len(ckpt["train"]["rng_per_rank"]) == 2

@@ -1,10 +1,13 @@
 """Training checkpoints: plain dicts of tensors and Python scalars, written atomically.
 
-Every checkpoint loads with ``torch.load(path, weights_only=True)``. It holds the model, EMA,
-optimizer and grad-scaler states, the step/epoch/batch position, every RNG state as tensors
-(torch CPU and CUDA, NumPy, Python ``random``, the trainer's generator), the resolved configs and
-task extras (normalisation statistics, label names, text backend) needed to rebuild the model
-for inference. Layout of a run folder::
+Every checkpoint loads with ``torch.load(path, weights_only=True)`` and follows the model
+checkpoint layout of ``coamd.models.checkpoint`` (``format``, ``version``, ``model_config``,
+``state: {part: weights}``), so ``coamd.models.load_checkpoint`` reads a training checkpoint
+directly; ``state[kind]`` holds the weights inference should use (the EMA copy when there is
+one). The ``train`` entry holds what resuming needs: raw model, EMA, optimizer and grad-scaler
+states, step/epoch/batch position, every RNG state per rank as tensors, the best validation
+score and the resolved config; ``extra`` holds task data for inference (normalisation statistics,
+label names, text backend). Layout of a run folder::
 
     RUN/config.yaml             resolved train + model config
     RUN/checkpoints/latest.pt   last save (resume point)
@@ -26,7 +29,7 @@ import torch
 from ..atomic import atomic_path
 from ..errors import CoamdError
 
-FORMAT = "coamd-checkpoint-1"
+FORMAT, VERSION = "coamd-checkpoint", 1   # the layout of coamd.models.checkpoint
 
 
 class CheckpointError(CoamdError):
@@ -67,26 +70,32 @@ def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
     """``torch.save`` to a temporary file beside ``path``, then rename it into place."""
     path = Path(path)
     with atomic_path(path) as tmp:
-        torch.save({"format": FORMAT, **state}, tmp)
+        torch.save({"format": FORMAT, "version": VERSION, **state}, tmp)
+    return path
+
+
+def checkpoint_file(path: str | Path) -> Path:
+    """A checkpoint file, or a run folder's ``checkpoints/best.pt`` (else ``latest.pt``)."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        for cand in (path / "checkpoints" / "best.pt", path / "checkpoints" / "latest.pt", path / "best.pt"):
+            if cand.is_file():
+                return cand
+        raise CheckpointError(f"{path}: no checkpoints/best.pt or checkpoints/latest.pt in this run folder")
+    if not path.is_file():
+        raise CheckpointError(f"{path}: checkpoint not found")
     return path
 
 
 def load_checkpoint(path: str | Path, kind: str | None = None, map_location: str | torch.device = "cpu") -> dict:
     """Load a coamd checkpoint safely (``weights_only=True``); check its ``kind`` when given."""
-    path = Path(path)
-    if path.is_dir():
-        for cand in (path / "checkpoints" / "best.pt", path / "checkpoints" / "latest.pt", path / "best.pt"):
-            if cand.is_file():
-                path = cand
-                break
-    if not path.is_file():
-        raise CheckpointError(f"{path}: checkpoint not found")
+    path = checkpoint_file(path)
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:  # noqa: BLE001 - any unpickling failure is "not a checkpoint" to the user
         raise CheckpointError(f"{path}: not a readable coamd checkpoint ({type(e).__name__}: "
                               f"{' '.join(str(e).split())[:160]})") from None
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT or "train" not in ckpt:
         raise CheckpointError(f"{path}: not a coamd training checkpoint")
     if kind is not None and ckpt.get("kind") != kind:
         raise CheckpointError(f"{path}: a {ckpt.get('kind')!r} checkpoint, expected {kind!r}")
@@ -95,7 +104,7 @@ def load_checkpoint(path: str | Path, kind: str | None = None, map_location: str
 
 def inference_weights(ckpt: dict) -> dict[str, torch.Tensor]:
     """The weights inference should use: the EMA copy when there is one, else the raw model."""
-    return ckpt["ema"] if ckpt.get("ema") else ckpt["model"]
+    return ckpt["state"][ckpt["kind"]]
 
 
 def file_hash(path: str | Path, length: int = 16) -> str:

@@ -35,7 +35,8 @@ class TrainConfig:
     max_epochs: int = 50                # 0 = no epoch limit (max_steps decides)
     grad_clip: float = 0.0              # max global grad norm; 0 = off
     ema_decay: float = 0.0              # 0 = no EMA; else the EMA weights are saved for inference
-    amp: Literal["auto", "off", "bf16", "fp16"] = "auto"  # auto: bf16 on CUDA if supported, off on CPU
+    # auto: bf16 on CUDA if supported, off on CPU (YAML reads a bare off/on as false/true: accepted)
+    amp: Literal["auto", "off", "bf16", "fp16"] | bool = "auto"
     seed: int = 0
     num_workers: int = 0
     text: str = "minilm"                # text backend (coamd.text.TEXT_ENCODERS)
@@ -47,7 +48,9 @@ class TrainConfig:
     val_split: str = "val"              # never "test" for model selection (paper-brief §9.7)
 
     def check(self) -> None:
-        """Raise a ConfigError naming the first inconsistent value."""
+        """Raise a ConfigError naming the first inconsistent value (and spell amp as a string)."""
+        if isinstance(self.amp, bool):
+            self.amp = "auto" if self.amp else "off"
         if self.lr <= 0:
             raise ConfigError(f"lr: must be positive, got {self.lr}")
         if not all(0.0 <= b < 1.0 for b in self.betas):
@@ -67,6 +70,8 @@ class TrainConfig:
             raise ConfigError(f"ema_decay: must lie in [0, 1), got {self.ema_decay}")
         if self.grad_clip < 0 or self.weight_decay < 0 or self.gamma <= 0:
             raise ConfigError("grad_clip and weight_decay must be >= 0 and gamma > 0")
+        if getattr(self, "window_stride", 1) < 1:
+            raise ConfigError(f"window_stride: must be at least 1, got {self.window_stride}")
         if self.val_split == "test":
             raise ConfigError("val_split: model selection on the test split is not allowed (use val)")
 
@@ -74,6 +79,8 @@ class TrainConfig:
 @dataclass
 class AETrainConfig(TrainConfig):
     """AE (§4): SmoothL1 on joints/bones/velocities, AdamW 2e-4, warm-up 1k, x0.05 at 150k/250k, bs 256."""
+
+    window_stride: int = 1              # frames between consecutive 64-frame training windows (paper: 1)
 
 
 @dataclass

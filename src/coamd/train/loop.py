@@ -140,14 +140,15 @@ class Trainer:
 
     def _load(self, path: Path) -> None:
         ckpt = load_checkpoint(path, kind=self.task.kind, map_location=self.device)
-        self.model.load_state_dict(ckpt["model"])
-        self.optimizer.load_state_dict(ckpt["optimizer"])
-        if ckpt.get("scaler"):
-            self.scaler.load_state_dict(ckpt["scaler"])
-        self._ema_state = ckpt.get("ema")
-        self.step, self.epoch, self.batch_in_epoch = ckpt["step"], ckpt["epoch"], ckpt["batch_in_epoch"]
-        self.best = ckpt.get("best", self.best)
-        rngs = ckpt.get("rng_per_rank", [])
+        tr = ckpt["train"]
+        self.model.load_state_dict(tr["model"])
+        self.optimizer.load_state_dict(tr["optimizer"])
+        if tr.get("scaler"):
+            self.scaler.load_state_dict(tr["scaler"])
+        self._ema_state = tr.get("ema")
+        self.step, self.epoch, self.batch_in_epoch = tr["step"], tr["epoch"], tr["batch_in_epoch"]
+        self.best = tr.get("best", self.best)
+        rngs = tr.get("rng_per_rank", [])
         if len(rngs) == self.dist.world:
             restore_rng(rngs[self.dist.rank], self.generator)
         else:
@@ -164,21 +165,26 @@ class Trainer:
         if self.dist.enabled:
             rngs = [None] * self.dist.world if self.dist.is_main else None
             dist.gather_object(rng, rngs, dst=0)
+        raw = self.model.state_dict()
+        ema = self.ema.state_dict() if self.ema is not None else None
         return {
             "kind": self.task.kind,
-            "model": self.model.state_dict(),
-            "ema": self.ema.state_dict() if self.ema is not None else None,
-            "optimizer": self.optimizer.state_dict(),
-            "scaler": self.scaler.state_dict() if self.scaler.is_enabled() else None,
-            "scheduler": {"step": self.step, "base_lr": self.cfg.lr, "warmup_steps": self.cfg.warmup_steps,
-                          "milestones": list(self.cfg.milestones), "gamma": self.cfg.gamma},
-            "step": self.step, "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch,
-            "rng_per_rank": rngs,
-            "best": dict(self.best),
-            "config": self.config_dump or {},
             "model_config": self.task.model_config(),
+            "state": {self.task.kind: ema if ema is not None else raw},
             "extra": self.task.extra_state(),
-            "world": self.dist.world,
+            "train": {
+                "model": raw,
+                "ema": ema,
+                "optimizer": self.optimizer.state_dict(),
+                "scaler": self.scaler.state_dict() if self.scaler.is_enabled() else None,
+                "scheduler": {"step": self.step, "base_lr": self.cfg.lr, "warmup_steps": self.cfg.warmup_steps,
+                              "milestones": list(self.cfg.milestones), "gamma": self.cfg.gamma},
+                "step": self.step, "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch,
+                "rng_per_rank": rngs,
+                "best": dict(self.best),
+                "config": self.config_dump or {},
+                "world": self.dist.world,
+            },
         }
 
     def save(self, best: bool = False) -> Path | None:

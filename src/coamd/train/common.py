@@ -1,0 +1,125 @@
+"""What the four model tasks share: data source, Mean/Std, model config, the frozen text encoder
+and its embedding tables, and the val-split fallback (paper-brief §2, §4, §9.7)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..config import to_dict
+from ..data import LabelledClips, MotionTextIndex, Normalizer
+from ..errors import CoamdError
+from ..models import ModelConfig
+from ..text import EmbeddingTable, TextEncoder, build_text_encoder
+from .data import DataSource, holdout, normalizer_for, open_split
+from .distributed import barrier
+from .task import TaskContext, TrainTask
+
+VAL_FRACTION = 0.1   # held out of train (deterministically) when a dataset has no val split
+
+
+class MotionTask(TrainTask):
+    """A TrainTask over a coamd dataset with a ``ModelConfig`` and (optionally) text."""
+
+    def __init__(self, ctx: TaskContext, model_cfg: ModelConfig, source: DataSource) -> None:
+        super().__init__(ctx)
+        self.model_cfg = model_cfg
+        self.source = source
+        self.normalizer: Normalizer | None = None
+        self._encoder: TextEncoder | None = None
+        if model_cfg.skeleton != source.spec.skeleton.name:
+            raise CoamdError(f"--data {source.root}: {source.spec.skeleton.name} motions, but the model config is "
+                             f"for {model_cfg.skeleton} (use a config for this skeleton, e.g. kit-cpu-small)")
+
+    # ------------------------------------------------------------------ text
+    @property
+    def encoder(self) -> TextEncoder:
+        """The frozen text encoder of ``cfg.text``; its widths must match ``model.text``."""
+        if self._encoder is None:
+            dims = self.model_cfg.text
+            options: dict[str, Any] = {}
+            if self.cfg.text == "hash":
+                if dims.sentence_dim != dims.token_dim:
+                    raise CoamdError("text=hash needs model.text.sentence_dim == model.text.token_dim")
+                options["dim"] = dims.sentence_dim
+            enc = build_text_encoder(self.cfg.text, device=self.device, **options)
+            if (enc.dim, enc.token_dim) != (dims.sentence_dim, dims.token_dim):
+                raise CoamdError(
+                    f"text={self.cfg.text}: {enc.dim}-d sentence / {enc.token_dim}-d token embeddings, but the model "
+                    f"expects {dims.sentence_dim}/{dims.token_dim} (set model.text.sentence_dim={enc.dim} "
+                    f"model.text.token_dim={enc.token_dim}, or pick the text backend the config was made for)")
+            self._encoder = enc
+        return self._encoder
+
+    def text_table(self, texts: Sequence[str], tokens: bool = False, desc: str = "text embeddings") -> EmbeddingTable:
+        """Pre-encode ``texts``: rank 0 first (it fills the persistent cache), then the other ranks."""
+        table = None
+        if self.ctx.dist.is_main:
+            table = EmbeddingTable.build(self.encoder, texts, tokens=tokens, progress=self.ctx.progress, desc=desc)
+        barrier(self.ctx.dist)
+        if table is None:
+            table = EmbeddingTable.build(self.encoder, texts, tokens=tokens, progress=False, desc=desc)
+        return table
+
+    # ------------------------------------------------------------------ data
+    def text_motion_splits(self, need_captions: bool = True) -> tuple[MotionTextIndex, MotionTextIndex | None]:
+        """(train index, val index or None) of a HumanML3D-layout folder."""
+        if not self.source.text_motion:
+            raise CoamdError(f"--data {self.source.root}: a {self.source.name} folder has no captions; "
+                             f"'coamd train {self.kind}' needs a HumanML3D-layout dataset")
+        train = open_split(self.source, "train")
+        val = open_split(self.source, self.cfg.val_split, required=False)
+        if need_captions and len(train) == 0:
+            raise CoamdError(f"{self.source.root}: no captioned training samples in train.txt")
+        if val is not None and len(val) == 0:
+            val = None
+        return train, val
+
+    def labelled_clips(self) -> tuple[LabelledClips, np.ndarray, np.ndarray]:
+        """(clips, train indices, val indices) of a labelled set; val is held out of the train part."""
+        from ..data import load_bandai, load_hdm05, load_ntu
+
+        name, root = self.source.name, self.source.root
+        if name.startswith("ntu"):
+            clips = load_ntu(root, num_classes=int(name[3:]))
+        elif name == "hdm05":
+            clips = load_hdm05(root)
+        elif name == "bandai":
+            clips = load_bandai(root)
+        else:
+            raise CoamdError(f"--data {root}: {name} is not a labelled clip set")
+        protocol = self.source.spec.splits[0]
+        train_all = clips.split(protocol, "train") if protocol in clips.parts else np.arange(len(clips))
+        if len(train_all) < 2:
+            raise CoamdError(f"{root}: {len(train_all)} training clips under the '{protocol}' split; need at least 2")
+        tr, va = holdout(len(train_all), VAL_FRACTION, self.cfg.seed)
+        return clips, train_all[tr], train_all[va]
+
+    def set_normalizer(self, motions_for_stats, preset: Normalizer | None = None) -> Normalizer:
+        self.normalizer = preset if preset is not None else normalizer_for(self.source, motions_for_stats)
+        if self.normalizer.feature_dim != self.model_cfg.feature_dim:
+            raise CoamdError(f"Mean/Std have {self.normalizer.feature_dim} features but the model expects "
+                             f"{self.model_cfg.feature_dim}")
+        return self.normalizer
+
+    # ------------------------------------------------------------------ checkpoint contents
+    def model_config(self) -> dict[str, Any]:
+        return to_dict(self.model_cfg)
+
+    def extra_state(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"dataset": self.source.name, "text_backend": self.cfg.text}
+        if self._encoder is not None:
+            out["text_model_id"] = self._encoder.model_id
+        if self.normalizer is not None:
+            out["mean"] = torch.from_numpy(self.normalizer.mean.copy())
+            out["std"] = torch.from_numpy(self.normalizer.std.copy())
+        return out
+
+
+def batches(n: int, size: int, limit: int = 0) -> list[range]:
+    """Index ranges of consecutive batches of ``size`` over ``range(n)``; at most ``limit`` (0 = all)."""
+    out = [range(s, min(s + size, n)) for s in range(0, n, size)]
+    return out[:limit] if limit > 0 else out

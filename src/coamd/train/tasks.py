@@ -1,0 +1,21 @@
+"""The registry of training tasks: model kind -> ``TrainTask`` class (paper-brief §4)."""
+
+from __future__ import annotations
+
+from ..errors import CoamdError
+from ..models import ModelConfig
+from .data import DataSource
+from .task import TaskContext, TrainTask
+from .task_ae import AETask
+from .task_generator import GeneratorTask
+from .task_length import LengthTask
+from .task_mar import MARTask
+
+TASKS: dict[str, type[TrainTask]] = {"ae": AETask, "mar": MARTask, "generator": GeneratorTask, "length": LengthTask}
+
+
+def build_task(kind: str, ctx: TaskContext, model_cfg: ModelConfig, source: DataSource) -> TrainTask:
+    """The task training ``kind`` on ``source`` with the architecture ``model_cfg``."""
+    if kind not in TASKS:
+        raise CoamdError(f"unknown model kind {kind!r}; choose one of {sorted(TASKS)}")
+    return TASKS[kind](ctx, model_cfg, source)

@@ -1,0 +1,190 @@
+"""The four training tasks (AE, MAR, generator, length) through the trainer on a tiny corpus."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from coamd.models import load_checkpoint as load_model_checkpoint
+from coamd.models import load_module, tiny_config
+from coamd.skeleton import SMPL22
+from coamd.train import DistInfo, TaskContext, Trainer, load_checkpoint, load_train_config
+from coamd.train.data import resolve_data
+
+ACTIONS = {
+    "walk": ["a person walks forward", "someone is walking ahead", "a man walks straight"],
+    "jump": ["a person jumps up and down", "someone hops in place", "the person jumps"],
+    "wave": ["a person waves the right hand", "someone waves hello", "a man waves his arm"],
+    "squat": ["a person squats down", "someone bends the knees and squats", "a person does a squat"],
+}
+
+
+def _pose_sequence(action: str, T: int, g: np.random.Generator) -> np.ndarray:
+    """A crude but distinct motion per action: rest pose + action-specific joint displacements."""
+    lengths = np.full(22, 0.18)
+    offsets = SMPL22.rest_offsets(lengths)                                # (J, 3)
+    rest = np.zeros((22, 3))
+    for j in SMPL22.topological_order[1:]:
+        rest[j] = rest[SMPL22.parents[j]] + offsets[j]
+    rest[:, 1] -= rest[:, 1].min()
+    t = np.arange(T) / 20.0
+    freq = g.uniform(0.8, 1.6)
+    x = np.repeat(rest[None], T, 0)                                        # (T, J, 3)
+    if action == "walk":
+        x[:, :, 2] += (t * g.uniform(0.8, 1.4))[:, None]
+        x[:, [4, 7, 10], 2] += 0.15 * np.sin(2 * np.pi * freq * t)[:, None]
+        x[:, [5, 8, 11], 2] -= 0.15 * np.sin(2 * np.pi * freq * t)[:, None]
+    elif action == "jump":
+        x[:, :, 1] += 0.25 * np.abs(np.sin(np.pi * freq * t))[:, None]
+    elif action == "wave":
+        x[:, [19, 21], 1] += 0.5 + 0.1 * np.sin(2 * np.pi * 2 * freq * t)[:, None]
+        x[:, [21], 0] += 0.15 * np.sin(2 * np.pi * 2 * freq * t)[:, None]
+    else:
+        x[:, :16, 1] -= 0.2 * (1 - np.cos(2 * np.pi * 0.5 * freq * t))[:, None]
+    return (x + g.normal(0, 0.003, x.shape)).astype(np.float32)
+
+
+def make_corpus(root: Path, clips_per_action: int = 8, seed: int = 0) -> Path:
+    """A HumanML3D-layout folder: new_joints, texts, train/val/test splits, 400-style labels."""
+    g = np.random.default_rng(seed)
+    (root / "new_joints").mkdir(parents=True)
+    (root / "texts").mkdir()
+    names = list(ACTIONS)
+    (root / "label_map.txt").write_text("\n".join(names) + "\n")
+    ann, ids = {}, []
+    for a, action in enumerate(names):
+        for k in range(clips_per_action):
+            mid = f"{action}_{k:03d}"
+            T = int(g.integers(64, 120))
+            np.save(root / "new_joints" / f"{mid}.npy", _pose_sequence(action, T, g))
+            caps = ACTIONS[action]
+            (root / "texts" / f"{mid}.txt").write_text(
+                "".join(f"{c}#{' '.join(w + '/X' for w in c.split())}#0.0#0.0\n" for c in caps))
+            ann[mid] = {"annotations": [{"label": [a]} for _ in caps], "labels": [a]}
+            ids.append(mid)
+    (root / "annotations_actions_400.json").write_text(json.dumps(ann))
+    order = g.permutation(len(ids))
+    n_val = max(2, len(ids) // 8)
+    splits = {"val": order[:n_val], "test": order[n_val:2 * n_val], "train": order[2 * n_val:]}
+    for split, idx in splits.items():
+        (root / f"{split}.txt").write_text("\n".join(ids[i] for i in sorted(idx)) + "\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    return make_corpus(tmp_path_factory.mktemp("corpus") / "tiny")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("COAMD_CACHE", str(tmp_path / "cache"))
+
+
+def _train(kind, corpus, run_dir, overrides=(), resume=False):
+    from coamd.train.tasks import build_task
+
+    cfg = load_train_config(kind, None, [f"data={corpus}", "text=hash", "amp=off", "log_every=1", *overrides])
+    ctx = TaskContext(cfg=cfg, device=torch.device("cpu"), dist=DistInfo(), run_dir=Path(run_dir), progress=False)
+    task = build_task(kind, ctx, tiny_config(text_dim=16), resolve_data(cfg.data))
+    result = Trainer(task, resume=resume, progress=False).fit()
+    return task, result
+
+
+def _curve(run_dir):
+    import csv
+
+    with open(Path(run_dir) / "log.csv") as f:
+        return [float(r["loss"]) for r in csv.DictReader(f)]
+
+
+def test_ae_trains_and_its_checkpoint_loads_as_a_model(corpus, tmp_path):
+    run = tmp_path / "runs" / "ae"
+    task, result = _train("ae", corpus, run, ["batch_size=16", "max_steps=30", "max_epochs=0", "lr=2e-3",
+                                              "warmup_steps=5", "window_stride=8", "val_every=15"])
+    curve = _curve(run)
+    assert result.status == "done" and np.mean(curve[-5:]) < 0.7 * np.mean(curve[:5])
+    cfg, payload = load_model_checkpoint(run / "checkpoints" / "best.pt")           # the models' loader reads it
+    ae = load_module(task.build_model(), payload, "ae")
+    assert payload["extra"]["mean"].shape == (66,) and payload["extra"]["text_backend"] == "hash"
+    import csv
+
+    rows = list(csv.DictReader(open(run / "val.csv")))
+    assert [int(r["step"]) for r in rows] == [15, 30] and float(rows[-1]["mpjpe_mm"]) > 0
+    assert ae.encode(torch.zeros(1, 8, 66)).shape == (1, 2, cfg.ae.latent_dim)
+
+
+def test_mar_trains_both_towers_and_reports_recognition_and_retrieval(corpus, tmp_path):
+    run = tmp_path / "mar"
+    task, result = _train("mar", corpus, run, ["batch_size=8", "max_steps=12", "max_epochs=0", "lr=1e-3",
+                                               "val_every=12"])
+    import csv
+
+    row = list(csv.DictReader(open(run / "val.csv")))[-1]
+    assert {"recog_acc", "t2m_R1", "m2t_R1"} <= set(row)
+    assert 0.0 <= float(row["recog_acc"]) <= 1.0
+    log = list(csv.DictReader(open(run / "log.csv")))
+    assert {"desc_nce", "recog"} <= set(log[0])                              # L_desc and L_recog both train
+    ckpt = load_checkpoint(run / "checkpoints" / "latest.pt", kind="mar")
+    assert ckpt["extra"]["label_names"] == list(ACTIONS)
+    assert ckpt["extra"]["label_embeddings"].shape == (4, 16)
+    first = task.build_model().state_dict()
+    trained = ckpt["state"]["mar"]
+    assert any(not torch.equal(first[k], trained[k]) for k in trained if k.startswith("text."))  # tower B learns
+
+
+def test_mar_fine_tunes_from_a_checkpoint(corpus, tmp_path):
+    _train("mar", corpus, tmp_path / "base", ["batch_size=8", "max_steps=4", "max_epochs=0", "val_every=0"])
+    base = load_checkpoint(tmp_path / "base", kind="mar")
+    _train("mar", corpus, tmp_path / "tuned", ["batch_size=8", "max_steps=1", "max_epochs=0", "val_every=0",
+                                               "lr=1e-12", f"init={tmp_path / 'base'}"])
+    tuned = load_checkpoint(tmp_path / "tuned" / "checkpoints" / "latest.pt", kind="mar")
+    for k, v in base["state"]["mar"].items():                                 # lr ~ 0: weights stay the init's
+        torch.testing.assert_close(tuned["state"]["mar"][k], v, atol=1e-6, rtol=0)
+    torch.testing.assert_close(tuned["extra"]["mean"], base["extra"]["mean"])
+
+
+def test_generator_trains_on_cached_latents_of_the_sibling_ae(corpus, tmp_path):
+    runs = tmp_path / "runs"
+    _train("ae", corpus, runs / "ae", ["batch_size=16", "max_steps=4", "max_epochs=0", "window_stride=16",
+                                       "val_every=0"])
+    task, result = _train("generator", corpus, runs / "gen",
+                          ["batch_size=8", "max_steps=20", "max_epochs=0", "lr=1e-3", "warmup_steps=2",
+                           "val_every=10", "ema_decay=0.9"])
+    ae_hash = task.ae_hash
+    assert sorted(p.name for p in (runs / "gen" / "latents").iterdir()) == [f"{ae_hash}-train.npz",
+                                                                             f"{ae_hash}-val.npz"]
+    curve = _curve(runs / "gen")
+    assert all(np.isfinite(curve)) and np.mean(curve[-5:]) < np.mean(curve[:5])
+    ckpt = load_checkpoint(runs / "gen" / "checkpoints" / "latest.pt", kind="generator")
+    assert ckpt["extra"]["ae_hash"] == ae_hash
+    torch.testing.assert_close(ckpt["state"]["generator"]["mask_latent"], ckpt["train"]["ema"]["mask_latent"])
+    ae_mean = load_checkpoint(runs / "ae", kind="ae")["extra"]["mean"]
+    torch.testing.assert_close(ckpt["extra"]["mean"], ae_mean)             # one normalised space
+    # resuming the run reuses its latents (no re-encoding) and continues from step 20
+    stamp = (runs / "gen" / "latents" / f"{ae_hash}-train.npz").stat().st_mtime_ns
+    _, again = _train("generator", corpus, runs / "gen", ["batch_size=8", "max_steps=22", "max_epochs=0",
+                                                          "val_every=0", "ema_decay=0.9"], resume=True)
+    assert again.step == 22
+    assert (runs / "gen" / "latents" / f"{ae_hash}-train.npz").stat().st_mtime_ns == stamp
+
+
+def test_generator_without_an_ae_says_how_to_get_one(corpus, tmp_path):
+    from coamd.errors import CoamdError
+
+    with pytest.raises(CoamdError, match="coamd train ae --out"):
+        _train("generator", corpus, tmp_path / "lonely" / "gen", ["max_steps=1"])
+
+
+def test_length_estimator_learns_token_counts(corpus, tmp_path):
+    run = tmp_path / "len"
+    _, result = _train("length", corpus, run, ["batch_size=8", "max_steps=40", "max_epochs=0", "lr=3e-3",
+                                               "warmup_steps=0", "val_every=20"])
+    import csv
+
+    rows = list(csv.DictReader(open(run / "val.csv")))
+    assert {"loss", "acc", "mae_tokens"} <= set(rows[0])
+    curve = _curve(run)
+    assert np.mean(curve[-5:]) < np.mean(curve[:5])

@@ -10,7 +10,7 @@ import pytest
 from test_data_humanml3d import make_motion, write_hml
 
 from coamd.cli import main
-from coamd.data import MotionTextIndex, Normalizer
+from coamd.data import MotionTextIndex, Normalizer, load_normalizer
 from coamd.data.store import ClipStore
 
 
@@ -62,6 +62,14 @@ def test_index_reads_the_prepared_cache(hml: Path):
     np.save(hml / "new_joints" / "000001.npy", make_motion(100, np.random.default_rng(1)))
     stale = MotionTextIndex(hml, "train")
     assert not stale._cached and stale.length_of("000001") == 100
+
+
+def test_normalizer_from_cache_or_train_split(hml: Path):
+    computed = load_normalizer(hml, cache=None)
+    assert main(["data", "prepare", "humanml3d", "--root", str(hml)]) == 0
+    cached = load_normalizer(hml)
+    np.testing.assert_allclose(cached.mean, computed.mean, atol=1e-6)
+    np.testing.assert_allclose(cached.std, computed.std, rtol=1e-5)
 
 
 def test_prepare_with_out_and_workers(hml: Path, tmp_path: Path):

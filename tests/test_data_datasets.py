@@ -7,11 +7,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from test_data_humanml3d import LABELS, make_motion, write_hml
 
 from coamd.data import (
-    ActionTextDataset, MotionTextIndex, MotionWindows, TextMotionDataset, collate_motion, compute_stats, crop_length,
+    ActionTextDataset,
+    MotionTextIndex,
+    MotionWindows,
+    TextMotionDataset,
+    collate_motion,
+    compute_stats,
+    crop_length,
 )
+from test_data_humanml3d import LABELS, make_motion, write_hml
 
 
 @pytest.fixture

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 
 import numpy as np
 import pytest
-from test_data_humanml3d import make_motion, write_hml
 
 from coamd.cli import main
 from coamd.data import MotionTextIndex, Normalizer, load_normalizer
 from coamd.data.store import ClipStore
+from test_data_humanml3d import make_motion, write_hml
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, int]]:
@@ -58,6 +59,10 @@ def test_index_reads_the_prepared_cache(hml: Path):
     assert [s.name for s in cached.samples] == [s.name for s in folder.samples]
     for i in range(len(cached)):
         np.testing.assert_array_equal(cached.motion(i), folder.motion(i))
+    # spawned DataLoader workers receive the memory map's file name, not a copy of the corpus
+    clone = pickle.loads(pickle.dumps(cached.store))
+    assert len(pickle.dumps(cached.store)) < cached.store.joints.nbytes / 4
+    np.testing.assert_array_equal(clone.get("000002"), cached.full_motion("000002"))
     # a changed source invalidates the cache: the index falls back to reading the folder
     np.save(hml / "new_joints" / "000001.npy", make_motion(100, np.random.default_rng(1)))
     stale = MotionTextIndex(hml, "train")

@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from coamd.data.realsets import (
-    BANDAI_LABELS, HDM05_LABELS, bandai_label, hdm05_label, parse_bandai_name, parse_hdm05_name, scan_bandai,
+    BANDAI_LABELS,
+    HDM05_LABELS,
+    bandai_label,
+    hdm05_label,
+    parse_bandai_name,
+    parse_hdm05_name,
+    scan_bandai,
     scan_hdm05,
 )
 

@@ -85,6 +85,19 @@ class ClipStore:
             raise ValueError(f"clip store: {len(self.ids)} ids, {len(self.offsets)} offsets, {len(joints)} frames")
         self._pos = {name: i for i, name in enumerate(self.ids)}
         self._lengths = np.diff(self.offsets)  # (M,)
+        self._source: Path | None = None  # the .npy behind a memory map, for cheap pickling
+
+    def __getstate__(self) -> dict:
+        # Spawned DataLoader workers get the file name, not a copy of a memory-mapped corpus.
+        state = dict(self.__dict__)
+        if self._source is not None and isinstance(self.joints, np.memmap):
+            state["joints"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if self.joints is None:
+            self.joints = np.load(self._source, mmap_mode="r")
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -113,7 +126,10 @@ class ClipStore:
         with np.load(folder / f"{name}.npz", allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
         ids, offsets = arrays.pop("ids"), arrays.pop("offsets")
-        return cls(ids.tolist(), offsets, joints, arrays)
+        store = cls(ids.tolist(), offsets, joints, arrays)
+        if mmap:
+            store._source = folder / f"{name}.npy"
+        return store
 
 
 class ClipStoreWriter:

@@ -3,10 +3,12 @@
 Labels come from file and folder names (a manifest is not needed):
 
 - Bandai-Namco (Kobayashi et al. 2023, arXiv 2306.08861): ``dataset-{1|2}_{CONTENT}_{STYLE}_{TAKE}.bvh``.
-  Contents map to readable action names; ``walk-left``/``walk-right`` are ordinary forward walks
-  whose world heading is +X/-X (checked in realdata/bandai_namco/SOURCE.md), so after
-  canonicalisation they are plain "walk". Style is metadata; the "styles" protocol holds out a
-  set of styles for testing (content recognition under unseen styles).
+  Contents map to readable action names; ``walk-left``/``walk-right`` are forward walks whose
+  world heading is +X/-X (realdata/bandai_namco/SOURCE.md), so they are labelled plain "walk".
+  (Measured on the canonicalised clips, their path runs about 30 degrees left/right of the
+  first-frame facing, a diagonal forward walk, while ``walk-turn-*`` turn by about 90 degrees;
+  the raw content tag stays in the metadata.) Style is metadata; the "styles" protocol holds out
+  a set of styles for testing (content recognition under unseen styles).
 - HDM05 (Müller et al. 2007): ``<class_id>/HDM_<actor>_<cut>_<take>_120.amc`` with the actor's
   ASF beside it. Label = the cut name, as a readable phrase; the "actors" protocol trains on
   bd/bk/dg and tests on mm/tr (the cross-subject split of the folders).

@@ -102,6 +102,58 @@ def rest_frames(num_frames: int, skeleton=HUMAN) -> np.ndarray:
     return frames
 
 
+# ------------------------------------------------------------------------ ASF/AMC
+# Two bones: a = (1,0,0)*2 with axis (0,0,90) and dof rx; b = (0,1,0)*1 with dof rz; ':units length 0.5'.
+ASF = """# tiny test skeleton
+:version 1.10
+:name test
+:units
+  mass 1.0
+  length 0.5
+  angle deg
+:root
+   order TX TY TZ RX RY RZ
+   axis XYZ
+   position 0 0 0
+   orientation 0 0 0
+:bonedata
+  begin
+     id 1
+     name a
+     direction 1 0 0
+     length 2
+     axis 0 0 90  XYZ
+    dof rx
+    limits (-180.0 180.0)
+  end
+  begin
+     id 2
+     name b
+     direction 0 1 0
+     length 1
+     axis 0 0 0  XYZ
+    dof rz
+    limits (-180.0 180.0)
+  end
+:hierarchy
+  begin
+    root a
+    a b
+  end
+"""
+AMC = """:FULLY-SPECIFIED
+:DEGREES
+1
+root 1 2 3 0 0 0
+a 90
+b 90
+2
+root 1 2 3 90 0 0
+a 0
+b 0
+"""
+
+
 # ------------------------------------------------------------------------ NTU RGB+D .skeleton
 def write_ntu(path: Path, bodies: list[dict[str, np.ndarray]]) -> Path:
     """bodies[t] = {bodyID: (25, 3) joints}; writes the documented text layout."""

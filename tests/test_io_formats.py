@@ -10,7 +10,7 @@ from coamd.io.asf_amc import read_asf_amc
 from coamd.io.bvh import read_bvh
 from coamd.io.ntu import ntu_to_smpl
 from coamd.skeleton import NTU25, SMPL22, forward_kinematics
-from fixtures_io import END_SITES, HUMAN, column_index, rest_frames, write_bvh, write_ntu
+from fixtures_io import AMC, ASF, END_SITES, HUMAN, column_index, rest_frames, write_bvh, write_ntu
 
 J = SMPL22.index
 
@@ -112,56 +112,6 @@ def test_loading_a_few_hundred_bvh_frames_is_fast(tmp_path):
     m = load_motion(path)
     assert time.perf_counter() - start < 1.0
     assert m.num_frames == 267  # 399 / 30 s at 20 fps, plus the first frame
-
-
-ASF = """# tiny test skeleton
-:version 1.10
-:name test
-:units
-  mass 1.0
-  length 0.5
-  angle deg
-:root
-   order TX TY TZ RX RY RZ
-   axis XYZ
-   position 0 0 0
-   orientation 0 0 0
-:bonedata
-  begin
-     id 1
-     name a
-     direction 1 0 0
-     length 2
-     axis 0 0 90  XYZ
-    dof rx
-    limits (-180.0 180.0)
-  end
-  begin
-     id 2
-     name b
-     direction 0 1 0
-     length 1
-     axis 0 0 0  XYZ
-    dof rz
-    limits (-180.0 180.0)
-  end
-:hierarchy
-  begin
-    root a
-    a b
-  end
-"""
-AMC = """:FULLY-SPECIFIED
-:DEGREES
-1
-root 1 2 3 0 0 0
-a 90
-b 90
-2
-root 1 2 3 90 0 0
-a 0
-b 0
-"""
 
 
 def test_asf_amc_forward_kinematics_uses_the_bone_axis_frame(tmp_path):

@@ -18,6 +18,7 @@ from ..errors import CoamdError
 # verb -> module under coamd.cli; the order here is the order in `coamd --help`.
 VERBS: dict[str, str] = {
     "data": "data",
+    "convert": "convert",
     "render": "render",
     "info": "info",
     "export": "export",

@@ -75,6 +75,8 @@ def parse_bvh(path: str | Path) -> BvhFile:
         i += 1
     if i >= n or lines[i].split()[0].upper() != "HIERARCHY":
         raise MotionFormatError(f"{path}: not a BVH file (it does not start with HIERARCHY)")
+    if not any(ln.strip().upper() == "MOTION" for ln in lines[i:]):
+        raise MotionFormatError(f"{path}: truncated (the HIERARCHY is not followed by a MOTION section)")
     i += 1
     while i < n:
         tokens = lines[i].split()

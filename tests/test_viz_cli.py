@@ -99,3 +99,17 @@ def test_errors_are_one_line_exit_nonzero_and_write_nothing(tmp_path, walk_npy, 
     line = _error_line(capsys)
     assert line.startswith("coamd render: error:") and re.search(pattern, line), line
     assert set(tmp_path.iterdir()) == before  # nothing written, no temp files left
+
+
+@pytest.mark.realdata
+def test_render_real_bvh_and_amc(tmp_path, realdata):
+    walk_bvh = realdata / "bandai_namco" / "dataset-1" / "data" / "dataset-1_walk_normal_001.bvh"
+    kick_amc = sorted((realdata / "hdm05" / "train" / "6").glob("*.amc"))[0]
+    page = tmp_path / "real.html"
+    assert main(["render", str(walk_bvh), str(kick_amc), "-o", str(page)]) == 0
+    motions, titles = read_html_motions(page)
+    assert titles == [walk_bvh.stem, kick_amc.stem]
+    assert motions[0].shape[0] > 100 and np.ptp(motions[0][:, 0, 2]) > 2.0  # 6.5 s walking forward
+    gif = tmp_path / "kick.gif"
+    assert main(["render", str(kick_amc), "-o", str(gif), "--size", "64", "64", "--trail"]) == 0
+    assert len(_gif_frames(gif)) == motions[1].shape[0]

@@ -1,7 +1,8 @@
 """``coamd render``: preview motions as a GIF, MP4, interactive HTML page or PNG key-frame strip.
 
-Inputs are any motion file the loaders read, plus ``samples.npz`` artifacts (keys ``motions``
-(N, T, 22, 3), ``lengths`` (N,), ``texts`` (N,)); several inputs become panels side by side.
+Inputs are any motion file `coamd.io.load_motion` reads, plus ``samples.npz`` artifacts (keys
+``motions`` (N, T, 22, 3), ``lengths`` (N,), ``texts`` (N,)), which are drawn as stored (not
+re-canonicalised) with their texts as captions; several inputs become panels side by side.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ def register(sub) -> None:
                     "coamd render a.npy b.npy -o compare.html --titles 'reference' 'generated'",
                     "coamd render out/samples.npz --index 0 3 -o samples.mp4 --fps 30 --size 640 480"])
     p.add_argument("motions", nargs="+", metavar="MOTION",
-                   help="motion files (.npy joints, BVH, ASF/AMC, ... or a samples.npz)")
+                   help="motion files: .npy/.npz joints, .bvh, .amc (+ .asf), NTU .skeleton, or a samples.npz")
     p.add_argument("-o", "--out", required=True, metavar="OUT",
                    help="output file: .gif, .mp4, .html (interactive viewer) or .png (key frames)")
     p.add_argument("--titles", nargs="+", metavar="TITLE",
@@ -90,55 +91,29 @@ def load_samples(path: Path, index: list[int] | None) -> list[tuple]:
     return out
 
 
-def load_one(path: Path):
-    """A `LoadedMotion` from any format the io layer reads (a bare .npy of joints until it exists)."""
-    import numpy as np
-
-    from .. import io as motion_io
-    from ..errors import MotionFormatError
-    from ..io import LoadedMotion
-    from ..skeleton import validate_motion
-
-    loader = getattr(motion_io, "load_motion", None)
-    if loader is not None:
-        return loader(path)
-    if path.suffix.lower() != ".npy":
-        raise MotionFormatError(f"{path}: cannot read {path.suffix or 'extension-less'} files yet (only .npy joints)")
-    try:
-        raw = np.load(path, allow_pickle=False)
-    except ValueError as e:
-        raise MotionFormatError(f"{path}: not a readable .npy array ({e})") from None
-    try:
-        return LoadedMotion(validate_motion(raw, what=str(path)), 20.0, {"path": str(path), "format": "npy"})
-    except ValueError as e:
-        raise MotionFormatError(str(e)) from None
-
-
 def run(args: argparse.Namespace) -> int:
     from ..errors import CoamdError, MotionFormatError
+    from ..io import load_motion
+    from ..skeleton import CANONICAL_FPS
     from ..viz import render
 
     _check_args(args)
-    items: list[tuple] = []  # (joints, title, fps)
+    if args.index is not None and not any(Path(m).suffix.lower() == ".npz" for m in args.motions):
+        raise CoamdError("--index applies to samples.npz inputs only")
+    items: list[tuple] = []  # (joints (T, 22, 3), title), all at the canonical 20 fps
     for name in args.motions:
         path = Path(name)
         if not path.is_file():
             raise MotionFormatError(f"{path}: no such file" if not path.exists() else f"{path}: is not a file")
         if path.suffix.lower() == ".npz" and _is_samples(path):
-            items.extend((x, t, 20.0) for x, t in load_samples(path, args.index))
+            items.extend(load_samples(path, args.index))
             continue
-        motion = load_one(path)
-        title = str(motion.meta.get("caption") or motion.meta.get("text") or path.stem)
-        items.append((motion.joints, title, float(motion.fps)))
-    if args.index is not None and not any(Path(m).suffix.lower() == ".npz" for m in args.motions):
-        raise CoamdError("--index applies to samples.npz inputs only")
-    titles = list(args.titles) if args.titles else [t for _, t, _ in items]
+        motion = load_motion(path, fps=CANONICAL_FPS)
+        items.append((motion.joints, str(motion.meta.get("caption") or motion.meta.get("text") or path.stem)))
+    titles = list(args.titles) if args.titles else [t for _, t in items]
     if len(titles) != len(items):
         raise CoamdError(f"--titles: got {len(titles)} titles for {len(items)} motions")
-    rates = {f for _, _, f in items}
-    if len(rates) > 1:
-        raise CoamdError(f"motions have different frame rates {sorted(rates)}; resample them first")
-    out = render([x for x, _, _ in items], args.out, titles=titles, fps=rates.pop(), out_fps=args.fps,
+    out = render([x for x, _ in items], args.out, titles=titles, fps=CANONICAL_FPS, out_fps=args.fps,
                  size=tuple(args.size) if args.size else None, camera=args.camera, trail=args.trail)
     print(f"wrote {out}")
     return 0

@@ -1,13 +1,13 @@
 """Importers on files written by the tests: BVH FK by hand, units, Z-up, resampling, ASF/AMC, NTU, arrays."""
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from coamd.io import load_motion, load_motions
-from coamd.io.asf_amc import read_asf_amc
-from coamd.io.bvh import read_bvh
+from coamd.io.asf_amc import amc_fps, read_asf_amc
 from coamd.io.ntu import ntu_to_smpl
 from coamd.skeleton import NTU25, SMPL22, forward_kinematics
 from fixtures_io import AMC, ASF, END_SITES, HUMAN, column_index, rest_frames, write_bvh, write_ntu
@@ -130,6 +130,13 @@ def test_asf_amc_forward_kinematics_uses_the_bone_axis_frame(tmp_path):
     assert rig.fps == 120.0
 
 
+def test_amc_frame_rate_comes_from_hdm05_names_not_cmu_trial_numbers():
+    assert amc_fps(Path("HDM_bd_kickLFront1Reps_001_120.amc")) == 120
+    assert amc_fps(Path("HDM_bd_kickLFront1Reps_001_60.amc")) == 60
+    assert amc_fps(Path("86_12.amc")) == 120  # CMU subject 86, trial 12
+    assert amc_fps(Path("07_30.amc")) == 120
+
+
 def _ntu_body(offset: np.ndarray, T: int, swing: float, walk: float) -> np.ndarray:
     """A Kinect-layout person at ``offset`` (camera coordinates), walking along x, swinging the left hand."""
     lengths = np.full(NTU25.num_joints, 0.25)
@@ -157,6 +164,18 @@ def test_ntu_skeleton_picks_the_moving_body_and_resamples_to_20_fps(tmp_path):
     canon = load_motion(path)
     assert canon.joints[..., 1].min() == pytest.approx(0.0, abs=1e-6)
     np.testing.assert_allclose(canon.joints[0, J("pelvis"), [0, 2]], 0.0, atol=1e-6)
+
+
+def test_ntu_frames_where_the_body_is_lost_are_interpolated(tmp_path):
+    T = 16
+    mover = _ntu_body(np.array([0.0, 0.0, 3.0]), T, swing=0.0, walk=0.03)
+    frames = [{"7": mover[t]} for t in range(T)]
+    frames[5] = {}  # not tracked at all
+    frames[6] = {"7": np.zeros((25, 3))}  # tracked as all zeros
+    frames[0] = {}  # before the body appears: cut
+    m = load_motion(write_ntu(tmp_path / "gap.skeleton", frames), canonical=False, fps=30.0)
+    assert m.num_frames == T - 1 and m.meta["source_frames"] == T - 1
+    np.testing.assert_allclose(m.joints, ntu_to_smpl(mover[1:]), atol=1e-5)  # walking is linear: exact
 
 
 def test_arrays_npy_npz_and_sample_batches(tmp_path, rng):

@@ -15,7 +15,6 @@ BVH joint names; leaf bones get an end site. Lengths stay in ASF units divided b
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,10 +196,16 @@ def find_asf(amc: Path) -> Path:
                             f"explicitly (asf= / --asf)")
 
 
+_CAPTURE_RATES = {24, 25, 30, 50, 60, 100, 120, 240, 480}
+
+
 def amc_fps(amc: Path) -> float:
-    """Frame rate from an HDM05-style ``_120`` name suffix, else the CMU/HDM05 default of 120."""
-    m = re.search(r"_(\d{2,3})$", amc.stem)
-    return float(m.group(1)) if m and 10 <= int(m.group(1)) <= 480 else DEFAULT_AMC_FPS
+    """Frame rate from an HDM05-style name (``HDM_bd_kick_001_120``: last of 3+ parts, a capture
+    rate), else the CMU/HDM05 default of 120. CMU ``86_12`` names a trial, not a rate."""
+    parts = amc.stem.split("_")
+    if len(parts) >= 3 and parts[-1].isdigit() and int(parts[-1]) in _CAPTURE_RATES:
+        return float(parts[-1])
+    return DEFAULT_AMC_FPS
 
 
 def read_asf_amc(amc: str | Path, asf: str | Path | None = None, fps: float | None = None) -> RigMotion:

@@ -42,7 +42,8 @@ def load_motion(
         mapping: BVH/ASF only: a YAML/JSON file (or dict) ``{smpl_joint: rig_joint}``
             overriding the name-based rig mapping.
         units: length unit of the file ('m', 'cm', 'mm', 'inch'); default: metres for
-            arrays and NTU, detected from the body's size for BVH, inches for ASF/AMC.
+            arrays and NTU, detected from the body's size for BVH, inches for ASF/AMC (for
+            ASF/AMC the unit of the lengths after dividing by the ASF ``:units length``).
         fps: output frame rate (20 = canonical).
         canonical: floor at y=0, first-frame pelvis at the XZ origin, facing +Z. With False the
             motion keeps its world placement (still metres, Y up, SMPL-22).

@@ -61,9 +61,11 @@ def read_ntu_bodies(path: str | Path) -> dict[str, np.ndarray]:
                 raise MotionFormatError(f"{path}: frame {t + 1}: {num_joints} joints per body, expected 25")
             rows = [take(12, f"frame {t + 1}'s joint {k + 1}")[:3] for k in range(num_joints)]
             try:
-                bodies[header[0]] = np.asarray(rows, dtype=np.float64)  # (25, 3)
+                joints = np.asarray(rows, dtype=np.float64)  # (25, 3)
             except ValueError:
                 raise MotionFormatError(f"{path}: frame {t + 1}: a joint value is not a number") from None
+            if np.any(joints != 0.0):  # all zeros: Kinect lost the body in this frame
+                bodies[header[0]] = joints
         per_frame.append(bodies)
     ids = list(dict.fromkeys(b for frame in per_frame for b in frame))
     if not ids:

@@ -100,7 +100,7 @@ def guess_rig_style(names: list[str]) -> str:
     """A readable label for ``meta['rig']``: a known rig family, else 'custom'."""
     have = set(names) | {n.split(":")[-1] for n in names}
     for label, needed in _STYLES:
-        if all(n in have or n.split(":")[-1] in have and ":" not in n for n in needed):
+        if all(n in have for n in needed):
             return label
     if any(n.lower().startswith("mixamorig") for n in names):
         return "mixamo"

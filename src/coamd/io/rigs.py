@@ -77,6 +77,8 @@ def check_mapping(data: object, where: str) -> dict[str, str | None]:
     """Validate a mapping's keys against SMPL-22 (case-insensitive) and normalise their spelling.
 
     A ``null`` value asks for the joint to be interpolated (allowed for spine, collars, feet).
+    Joints the mapping leaves out are matched by name as usual, except that naming any spine
+    joint turns off the automatic spine: the unnamed spine joints are then interpolated.
     """
     if not isinstance(data, dict):
         raise RigMappingError(f"{where}: expected a mapping {{smpl_joint: rig_joint}}, got {type(data).__name__}")

@@ -59,6 +59,12 @@ def test_convert_name_clashes_batches_and_input_protection(tmp_path, capsys):
                  "-o", str(out)]) == 0
     assert _tree(out) == ["clip_bvh.npy", "clip_npy.npy", "samples_000.npy", "samples_001.npy"]
     np.testing.assert_allclose(np.load(out / "clip_npy.npy"), np.load(out / "clip_bvh.npy"), atol=1e-6)
+    # the same relative name under two input folders: the later one is numbered
+    for d in ("x", "y"):
+        (tmp_path / d).mkdir()
+        write_bvh(tmp_path / d / "same.bvh", rest_frames(4))
+    assert main(["convert", str(tmp_path / "x"), str(tmp_path / "y"), "-o", str(tmp_path / "both")]) == 0
+    assert _tree(tmp_path / "both") == ["same.npy", "same_2.npy"]
     # writing over an input is refused and the input is untouched
     before = (tmp_path / "clip.npy").read_bytes()
     assert main(["convert", str(tmp_path / "clip.npy"), "-o", str(tmp_path / "clip.npy"), "--overwrite"]) == 2

@@ -57,15 +57,24 @@ def collect_inputs(names: list[str]) -> list[tuple[Path, Path]]:
 
 def plan_outputs(inputs: list[tuple[Path, Path]], out: Path, single_file: bool) -> list[Path]:
     """Output path per input: ``out`` itself in single-file mode, else out/<relative path>.npy;
-    names that would collide (walk.bvh and walk.amc) keep their source extension (walk_bvh.npy)."""
+    names that would collide (walk.bvh and walk.amc) keep their source extension (walk_bvh.npy),
+    and the same file name from two input folders gets a number (walk_2.npy)."""
     if single_file:
         return [out]
     plain = [out / rel.with_suffix(".npy") for _, rel in inputs]
-    counts: dict[Path, int] = {}
-    for p in plain:
-        counts[p] = counts.get(p, 0) + 1
-    return [p if counts[p] == 1 else p.with_name(f"{rel.stem}_{rel.suffix.lstrip('.').lower()}.npy")
-            for p, (_, rel) in zip(plain, inputs)]
+    groups: dict[Path, list[int]] = {}
+    for i, p in enumerate(plain):
+        groups.setdefault(p, []).append(i)
+    named = list(plain)
+    for p, members in groups.items():
+        if len(members) == 1:
+            continue
+        exts = [inputs[i][1].suffix.lstrip(".").lower() for i in members]
+        for k, i in enumerate(members):
+            base = p if len(set(exts)) == 1 else p.with_name(f"{p.stem}_{exts[k]}.npy")
+            n = exts[:k].count(exts[k]) + 1  # the same name and type under two input folders
+            named[i] = base if n == 1 else base.with_name(f"{base.stem}_{n}.npy")
+    return named
 
 
 def run(args: argparse.Namespace) -> int:

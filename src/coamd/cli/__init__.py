@@ -22,6 +22,7 @@ VERBS: dict[str, str] = {
     "render": "render",
     "info": "info",
     "export": "export",
+    "train": "train",
 }
 
 

@@ -18,7 +18,7 @@ ALLOWED = {
     "viz": {"skeleton", "io"},
     "data": {"skeleton", "io"},
     "models": {"skeleton", "diffusion"},
-    "evaluation": {"skeleton", "metrics", "text", "data", "models", "io"},
+    "evaluation": {"skeleton", "metrics", "text", "data", "models", "io", "train"},
     "train": {"skeleton", "io", "data", "text", "models", "diffusion", "metrics"},
     "tasks": {"skeleton", "io", "data", "text", "models", "diffusion", "metrics", "viz", "train", "weights"},
     "bench": {"skeleton", "io", "data", "text", "models", "diffusion", "metrics", "viz", "train", "tasks",

@@ -1,0 +1,234 @@
+"""Clips of 1-3 actions: sequencing, blended transitions, contact clean-up, captions (issue §5).
+
+`synthesize_clip` draws a body and a style, chains actions whose postures match (a clip starts
+standing; "sit down" must be followed by "stand up" or end the clip), builds each action's pose
+segment, and joins them: the next segment starts where the previous one is (root position and
+heading carried over) and joint rotations are slerped over a 0.3-0.5 s overlap. Forward
+kinematics then gives joint positions with exactly constant bone lengths; planted feet are
+locked (the root absorbs any residual slide), frames that would dip below the floor are lifted,
+and the result is put in the canonical frame (`coamd.skeleton.canonicalize`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...skeleton import SMPL22, canonicalize, forward_kinematics
+from ...skeleton.rotations import matrix_to_quat, quat_to_matrix
+from .body import Body, Style, make_body, sample_body, sample_style
+from .captions import Caption, make_captions
+from .library import ACTIONS
+from .rig import pose_to_local, ry
+
+MIN_FRAMES, MAX_FRAMES = 40, 196
+FPS = 20.0
+N_ACTIONS_P = (0.4, 0.4, 0.2)  # probabilities of 1, 2, 3 actions in a random clip
+
+
+@dataclass
+class ActionInstance:
+    """One action of a clip: its parameters and the frames [start, end) it occupies."""
+
+    name: str
+    params: dict
+    start: int = 0
+    end: int = 0
+    facts: dict = field(default_factory=dict)  # measured after building (e.g. steps taken)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return ACTIONS[self.name].labels(self.params)
+
+
+@dataclass
+class ClipSpec:
+    """What to synthesise: actions as names or (name, params) pairs (missing params are drawn)."""
+
+    actions: list = field(default_factory=list)
+    height: float | None = None
+
+
+@dataclass
+class Clip:
+    joints: np.ndarray  # (T, 22, 3) float32, canonical
+    captions: list[str]
+    labels: list[str]  # sorted union over the actions
+    actions: list[ActionInstance]
+    caption_info: list[Caption] = field(default_factory=list)
+    height: float = 0.0
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.joints.shape[0])
+
+
+def _normalise_spec(spec) -> ClipSpec | None:
+    if spec is None or isinstance(spec, ClipSpec):
+        return spec
+    if isinstance(spec, (list, tuple)):
+        return ClipSpec(actions=list(spec))
+    if isinstance(spec, str):
+        return ClipSpec(actions=[spec])
+    raise TypeError(f"spec must be a ClipSpec, a list of actions or an action name, got {type(spec).__name__}")
+
+
+def _plan(rng: np.random.Generator) -> list[str]:
+    """Random action names with consistent postures."""
+    n = int(rng.choice(3, p=N_ACTIONS_P)) + 1
+    names: list[str] = []
+    state = "stand"
+    for i in range(n):
+        cands = [a for a in ACTIONS.values() if a.start == state and (not names or a.name != names[-1])]
+        w = np.array([a.weight for a in cands])
+        a = cands[int(rng.choice(len(cands), p=w / w.sum()))]
+        names.append(a.name)
+        state = a.end
+    return names
+
+
+def synthesize_clip(rng: np.random.Generator, spec: ClipSpec | list | str | None = None,
+                    body: Body | None = None) -> Clip:
+    """One clip of 40-196 frames (canonical SMPL-22, 20 fps) with 3 captions and its labels.
+
+    ``spec`` fixes the actions (and any of their parameters); None draws everything from ``rng``.
+    """
+    spec = _normalise_spec(spec)
+    if body is None:
+        body = make_body(spec.height) if spec is not None and spec.height else sample_body(rng)
+    style = sample_style(rng)
+    requested = None
+    if spec is not None:
+        requested = [(a, {}) if isinstance(a, str) else (a.name, dict(a.params)) if isinstance(a, ActionInstance)
+                     else (a[0], dict(a[1])) for a in spec.actions]
+        for name, _ in requested:
+            if name not in ACTIONS:
+                raise KeyError(f"unknown action {name!r}; known: {sorted(ACTIONS)}")
+        _check_postures([n for n, _ in requested])
+    for attempt in range(6):
+        names = [n for n, _ in requested] if requested else _plan(rng)
+        fixed = [p for _, p in requested] if requested else [{} for _ in names]
+        budget = MAX_FRAMES / FPS * (0.9 if attempt == 0 else 0.6 / attempt)
+        instances, poses = [], []
+        for name, fx in zip(names, fixed):
+            share = budget / len(names)
+            params = ACTIONS[name].sample(rng, share, fx)
+            pose = ACTIONS[name].build(body, style, params, rng)
+            instances.append(ActionInstance(name, params, facts=dict(pose.info.get("facts", {}))))
+            poses.append(pose)
+        blends = [int(rng.integers(6, 11)) for _ in poses[1:]]
+        total = sum(p.T for p in poses) - sum(blends)
+        if total <= MAX_FRAMES:
+            break
+        if requested is None and len(names) > 1:
+            continue  # replan a shorter clip
+    joints, contact = _assemble(body, poses, blends, instances)
+    if joints.shape[0] > MAX_FRAMES:
+        joints, contact = joints[:MAX_FRAMES], contact[:MAX_FRAMES]
+        for inst in instances:
+            inst.end = min(inst.end, MAX_FRAMES)
+    if joints.shape[0] < MAX_FRAMES and joints.shape[0] < MIN_FRAMES:
+        pad = MIN_FRAMES - joints.shape[0]
+        joints = np.concatenate([joints, np.repeat(joints[-1:], pad, axis=0)])
+        contact = np.concatenate([contact, np.repeat(contact[-1:], pad, axis=0)])
+    joints = _finish(joints, contact)
+    captions = make_captions(rng, instances)
+    labels = sorted({lab for inst in instances for lab in inst.labels})
+    return Clip(joints=joints, captions=[c.text for c in captions], labels=labels, actions=instances,
+                caption_info=captions, height=body.height)
+
+
+def _check_postures(names: list[str]) -> None:
+    state = "stand"
+    for n in names:
+        a = ACTIONS[n]
+        if a.start != state:
+            raise ValueError(f"action {n!r} starts from {a.start!r} but the person is in {state!r} posture")
+        state = a.end
+
+
+def slerp(q0: np.ndarray, q1: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Spherical interpolation of unit quaternions (..., 4) with weights w broadcastable to (..., 1)."""
+    d = np.sum(q0 * q1, axis=-1, keepdims=True)
+    q1 = np.where(d < 0, -q1, q1)
+    d = np.abs(d)
+    ang = np.arccos(np.clip(d, -1.0, 1.0))
+    s = np.sin(ang)
+    small = s < 1e-6
+    a = np.where(small, 1.0 - w, np.sin((1.0 - w) * ang) / np.where(small, 1.0, s))
+    b = np.where(small, w, np.sin(w * ang) / np.where(small, 1.0, s))
+    q = a * q0 + b * q1
+    return q / np.linalg.norm(q, axis=-1, keepdims=True)
+
+
+def _contact_of(pose) -> np.ndarray:
+    """Intended planted feet (T, 2): IK feet whose ball target is on the floor and still."""
+    c = pose.info.get("contact")
+    if c is not None:
+        return np.asarray(c, dtype=bool)
+    grounded = (pose.leg_ik > 0.99) & (pose.ball[:, :, 1] < 1e-3)
+    still = np.zeros_like(grounded)
+    v = np.linalg.norm(np.diff(pose.ball, axis=0), axis=-1) * FPS
+    still[1:] = v < 0.05
+    still[0] = still[1] if len(still) > 1 else True
+    return grounded & still
+
+
+def _assemble(body: Body, poses, blends, instances):
+    """Join segments (heading/position carried over, rotations slerped) and run FK."""
+    roots, locs, heads, contacts = [], [], [], []
+    cursor = 0
+    for k, pose in enumerate(poses):
+        root, loc = pose_to_local(body, pose)
+        heading = pose.yaw.copy()
+        contact = _contact_of(pose)
+        if k == 0:
+            roots, locs, heads, contacts = root, loc, heading, contact
+            instances[k].start, instances[k].end = 0, pose.T
+            cursor = pose.T
+            continue
+        B = min(blends[k - 1], pose.T // 2, roots.shape[0] // 2)
+        s = roots.shape[0] - B
+        H = heads[s] - heading[0]
+        R = ry(np.asarray(H))
+        root = root @ R.T
+        root[:, [0, 2]] += roots[s, [0, 2]] - root[0, [0, 2]]
+        loc[:, 0] = R @ loc[:, 0]
+        heading = heading + H
+        w = ((np.arange(B) + 1.0) / (B + 1.0))
+        w = w * w * (3 - 2 * w)
+        qa = matrix_to_quat(locs[s:])
+        qb = matrix_to_quat(loc[:B])
+        blended = quat_to_matrix(slerp(qa, qb, w[:, None, None]))
+        locs[s:] = blended
+        roots[s:] = roots[s:] * (1 - w[:, None]) + root[:B] * w[:, None]
+        heads[s:] = heads[s:] * (1 - w) + heading[:B] * w
+        contacts[s:] = contacts[s:] & contact[:B]
+        roots = np.concatenate([roots, root[B:]])
+        locs = np.concatenate([locs, loc[B:]])
+        heads = np.concatenate([heads, heading[B:]])
+        contacts = np.concatenate([contacts, contact[B:]])
+        instances[k].start = s
+        instances[k].end = roots.shape[0]
+        cursor = roots.shape[0]
+    joints, _ = forward_kinematics(SMPL22, locs, body.offsets, roots)
+    return joints, contacts
+
+
+def _finish(joints: np.ndarray, contact: np.ndarray) -> np.ndarray:
+    """Lock planted feet, keep every joint above the floor, canonicalise -> float32 (T, 22, 3)."""
+    x = joints.copy()
+    balls = x[:, [10, 11]][:, :, [0, 2]]  # (T, 2, 2)
+    d = np.diff(balls, axis=0)  # (T-1, 2, 2)
+    both = contact[1:] & contact[:-1]
+    speed = np.linalg.norm(d, axis=-1)
+    pick = np.where(both[:, 0] & both[:, 1], np.argmin(speed, axis=1), np.where(both[:, 0], 0, 1))
+    anchor = both.any(axis=1)
+    corr = np.where(anchor[:, None], -d[np.arange(len(d)), pick], 0.0)
+    shift = np.concatenate([np.zeros((1, 2)), np.cumsum(corr, axis=0)])
+    x[:, :, 0] += shift[:, None, 0]
+    x[:, :, 2] += shift[:, None, 1]
+    low = x[:, :, 1].min(axis=1)
+    x[:, :, 1] += np.maximum(0.0, -low)[:, None]
+    return canonicalize(x, SMPL22)

@@ -17,6 +17,11 @@ from ..errors import CoamdError
 
 # verb -> module under coamd.cli; the order here is the order in `coamd --help`.
 VERBS: dict[str, str] = {
+    "generate": "generate",
+    "edit": "edit",
+    "recognize": "recognize",
+    "retrieve": "retrieve",
+    "index": "index",
     "data": "data",
     "convert": "convert",
     "render": "render",

@@ -1,0 +1,123 @@
+"""``coamd generate``: text -> motion (paper-brief §3.6-§3.7, §5.2), single prompts or chained sequences.
+
+Writes, into the output folder (built under a temporary name, renamed at the end): one canonical
+``.npy`` (T, 22, 3) per sample plus the requested previews, and ``samples.npz`` with every motion,
+length, text, seed and the resolved settings (what ``coamd eval`` reads).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import CoamdError
+from . import add_common, new_parser
+
+
+def add_checkpoint(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--checkpoint", metavar="DIR", default=None,
+                   help="a model bundle, a training run or a folder of runs (default: the bundled weights)")
+
+
+def add_sampling(p: argparse.ArgumentParser) -> None:
+    """Decoding flags shared by generate and edit; unset flags fall back to the bundle's defaults."""
+    g = p.add_argument_group("sampling (defaults: the bundle's recommended settings, else 12 / 4.5 / dopri5 / 32 / 0)")
+    g.add_argument("--steps", type=int, default=None, help="coarse-to-fine decoding steps")
+    g.add_argument("--cfg", type=float, default=None, help="classifier-free guidance scale (1 = off)")
+    g.add_argument("--sampler", choices=["euler", "heun", "dopri5"], default=None, help="flow-head ODE sampler")
+    g.add_argument("--ode-steps", type=int, default=None, metavar="K", help="euler/heun steps per token")
+    g.add_argument("--guidance", type=float, default=None, metavar="LAMBDA",
+                   help="MAR gradient-guidance step (0 = off; upstream's 0.5+λ is LAMBDA here)")
+
+
+def add_output(p: argparse.ArgumentParser, default: str = "npy,gif") -> None:
+    p.add_argument("-o", "--out", required=True, metavar="OUT_DIR", help="output folder (must not exist or be empty)")
+    p.add_argument("--format", default=default, metavar="LIST",
+                   help=f"comma-separated: npy, bvh, gif, mp4, html, png (default: {default})")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT_DIR if it exists")
+
+
+def check_out(out: str, overwrite: bool) -> Path:
+    """Fail early (before any work) when the output folder would be refused at the end."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise CoamdError(f"-o {path}: exists and is not a folder")
+    if path.is_dir() and any(path.iterdir()) and not overwrite:
+        raise CoamdError(f"-o {path}: folder exists and is not empty (pass --overwrite to replace it)")
+    return path
+
+
+def sampling_from(args: argparse.Namespace, bundle=None, **more):
+    from ..tasks import sampling_settings
+
+    return sampling_settings(bundle, steps=args.steps, cfg=args.cfg, sampler=args.sampler, ode_steps=args.ode_steps,
+                             guidance=args.guidance, **more)
+
+
+def register(sub) -> None:
+    p = new_parser(
+        sub, "generate", "generate motions from text (coarse-to-fine masked decoding, optional MAR guidance)",
+        ['coamd generate "a person walks forward and waves" --length 4 --num-samples 3 -o out/',
+         'coamd generate --sequence "walk forward" "sit down on a chair" "stand up" -o out/long',
+         "coamd generate --prompts prompts.txt --format npy,bvh,mp4 --guidance 1.0 -o out/batch"],
+    )
+    p.add_argument("texts", nargs="*", metavar="TEXT", help="motion descriptions")
+    p.add_argument("--prompts", metavar="FILE", help='one prompt per line: "text", "text#seconds" or "text#auto"')
+    p.add_argument("--length", default="auto", metavar="SECONDS",
+                   help="seconds (1-60) or 'auto' (length estimator); one value, or a comma list, one per text "
+                        "(default: auto). Over 9.8 s is generated as chained segments")
+    p.add_argument("--sequence", action="store_true",
+                   help="chain the texts into one long motion, one segment per text (1 s overlaps)")
+    p.add_argument("--num-samples", type=int, default=1, metavar="N", help="samples per text (default: 1)")
+    p.add_argument("--batch-size", type=int, default=None, metavar="B", help="samples decoded together (default: 32)")
+    add_sampling(p)
+    add_checkpoint(p)
+    add_output(p)
+    add_common(p, device=True, seed=True)
+    p.set_defaults(func=run)
+
+
+def _prompts(args: argparse.Namespace) -> tuple[list[str], list]:
+    from ..tasks.generate import check_texts, parse_seconds, read_prompts
+
+    if args.prompts and args.texts:
+        raise CoamdError("give texts on the command line or --prompts FILE, not both")
+    if args.prompts:
+        if args.length != "auto":
+            raise CoamdError("--length does not apply with --prompts; put 'text#seconds' in the file")
+        rows = read_prompts(args.prompts)
+        return [t for t, _ in rows], [s for _, s in rows]
+    if not args.texts:
+        raise CoamdError("no text given; e.g. coamd generate \"a person walks forward\" -o out/")
+    texts = check_texts(args.texts)
+    values = [v.strip() for v in str(args.length).split(",")]
+    if len(values) not in (1, len(texts)):
+        raise CoamdError(f"--length: {len(values)} values for {len(texts)} texts (give one, or one per text)")
+    seconds = [parse_seconds(v) for v in values]
+    return texts, seconds * len(texts) if len(seconds) == 1 else seconds
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..tasks import generate, generate_sequence, load_bundle
+    from ..tasks.outputs import parse_formats
+
+    texts, seconds = _prompts(args)
+    formats = parse_formats(args.format)
+    out = check_out(args.out, args.overwrite)
+    sampling_from(args, batch_size=args.batch_size)              # flag errors before loading models
+    bundle = load_bundle(args.checkpoint, device=args.device)
+    sampling = sampling_from(args, bundle, batch_size=args.batch_size)
+    notes: list[str] = []
+    if args.sequence:
+        result = generate_sequence(bundle, texts, seconds, num_samples=args.num_samples, seed=args.seed,
+                                   sampling=sampling, progress=None)
+    else:
+        result = generate(bundle, texts, seconds, num_samples=args.num_samples, seed=args.seed, sampling=sampling,
+                          progress=None, notes=notes)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    result.save(out, formats, overwrite=args.overwrite)
+    secs = ", ".join(f"{n / result.fps:.1f}" for n in result.lengths[:8]) + (", ..." if len(result) > 8 else "")
+    print(f"{out}: {len(result)} motion(s) ({secs} s) as {','.join(formats)} + samples.npz")
+    return 0

@@ -1,0 +1,482 @@
+"""Model bundles: everything inference needs, in one folder (paper-brief §5: the four tasks share AE, MAR,
+generator and length estimator).
+
+BUNDLE FORMAT (version 1) -- a folder holding::
+
+    bundle.json     {"format": "coamd-bundle", "version": 1, "name", "skeleton", "fps", "unit_length",
+                     "text": {"backend", "model_id", "options"}, "parts": {"ae": "ae.pt", ...},
+                     "versions": {"coamd", "torch"}, "sources": {part: {"path", "step"}},
+                     "model_cards": [paths relative to the folder], "defaults": {sampling defaults}}
+    ae.pt           one checkpoint per part, in the ``coamd.models.load_checkpoint`` layout:
+    mar.pt            {"format": "coamd-checkpoint", "version": 1, "kind": part, "model_config": {...},
+    generator.pt       "state": {part: state_dict}, "extra": {mean, std, label_names, text_backend, ...}}
+    length.pt         (training checkpoints work as they are; ``make_bundle`` strips their "train" entry:
+                       optimizer, raw weights, RNG states -- ``state[part]`` already holds the EMA weights)
+    Mean.npy, Std.npy  (F,) z-normalisation of the generation space (a part's own ``extra`` mean/std wins)
+    labels.txt      the recognizer's training labels, one per line (default label list of ``recognize``)
+
+Parts are optional: a bundle with only ``mar.pt`` recognises and retrieves but cannot generate; a
+task that needs a missing part says which one. ``defaults`` (e.g. ``{"sampler": "euler",
+"ode_steps": 32, "guidance": 1.0}``) are the sampling settings the bundle's author recommends; a
+caller's explicit argument always wins.
+
+WHAT ``load_bundle(path)`` ACCEPTS (the rule ``coamd.load`` and every ``--checkpoint`` use):
+
+1. nothing: ``$COAMD_BUNDLE`` if set, else the bundled ``coamd/weights/cpu-small/``;
+2. a folder with ``bundle.json``: a bundle;
+3. a training run folder (``RUN/checkpoints/best.pt``, else ``latest.pt``) or one ``.pt`` file: that
+   single part (its checkpoint's ``kind``), e.g. a MAR fine-tuned with ``coamd train mar``;
+4. a folder of training runs: each immediate sub-folder that is a run contributes the part named by
+   its checkpoint's ``kind`` (folder names do not matter; two runs of one kind are an error).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+import coamd
+from ..atomic import atomic_dir, atomic_open, atomic_path
+from ..config import to_dict
+from ..data import Normalizer
+from ..errors import CoamdError
+from ..models import PARTS, ModelConfig, build_models, load_checkpoint, load_module
+from ..skeleton import SKELETONS, Skeleton
+from ..text import TextEncoder, load_text_encoder
+
+BUNDLE_FORMAT, BUNDLE_VERSION = "coamd-bundle", 1
+BUNDLE_FILE, LABELS_FILE = "bundle.json", "labels.txt"
+BUNDLE_ENV = "COAMD_BUNDLE"
+DEFAULT_BUNDLE = Path(__file__).resolve().parents[1] / "weights" / "cpu-small"
+CKPT_FORMAT, CKPT_VERSION = "coamd-checkpoint", 1
+NEEDED_BY = {"ae": "generation and editing", "generator": "generation and editing",
+             "length": "automatic lengths (pass a length in seconds instead)",
+             "mar": "recognition, retrieval and guidance"}
+
+
+class BundleError(CoamdError):
+    """A bundle or checkpoint folder that cannot be used (missing part, mismatched parts)."""
+
+
+@dataclass
+class Bundle:
+    """Loaded inference models: ``parts`` (eval mode, frozen), their configs, Mean/Std and labels."""
+
+    root: Path | None
+    parts: dict[str, nn.Module]
+    configs: dict[str, ModelConfig]
+    normalizers: dict[str, Normalizer]
+    text_backend: str
+    text_options: dict[str, Any] = field(default_factory=dict)
+    label_names: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+    device: torch.device = torch.device("cpu")
+    _encoder: TextEncoder | None = field(default=None, repr=False)
+
+    # ------------------------------------------------------------------ parts
+    def has(self, part: str) -> bool:
+        return part in self.parts
+
+    def part(self, name: str) -> nn.Module:
+        """The module of part ``name``, or a one-line error saying what needs it and where it was sought."""
+        if name not in self.parts:
+            where = str(self.root) if self.root else "this bundle"
+            have = ", ".join(sorted(self.parts)) or "nothing"
+            raise BundleError(f"{where}: no '{name}' model (needed for {NEEDED_BY.get(name, name)}); "
+                              f"it provides: {have}")
+        return self.parts[name]
+
+    @property
+    def ae(self) -> nn.Module:
+        return self.part("ae")
+
+    @property
+    def mar(self) -> nn.Module:
+        return self.part("mar")
+
+    @property
+    def generator(self) -> nn.Module:
+        return self.part("generator")
+
+    @property
+    def length(self) -> nn.Module:
+        return self.part("length")
+
+    def config(self, part: str | None = None) -> ModelConfig:
+        """The model config of ``part`` (default: any part; all agree on skeleton and text widths)."""
+        if part is None:
+            return next(iter(self.configs.values()))
+        self.part(part)
+        return self.configs[part]
+
+    @property
+    def skeleton(self) -> Skeleton:
+        return SKELETONS[self.config().skeleton]
+
+    @property
+    def fps(self) -> float:
+        return float(self.meta.get("fps", self.skeleton.fps))
+
+    @property
+    def unit_length(self) -> int:
+        return self.config("ae").unit_length if "ae" in self.configs else self.config().unit_length
+
+    @property
+    def max_tokens(self) -> int:
+        """Longest segment the generator makes in one go (49 tokens = 196 frames at the paper's sizes)."""
+        cfg = self.config("generator") if "generator" in self.configs else self.config()
+        return min(cfg.length.max_tokens, cfg.generator.max_tokens)
+
+    def normalizer(self, part: str) -> Normalizer:
+        self.part(part)
+        return self.normalizers[part]
+
+    def defaults(self) -> dict[str, Any]:
+        return dict(self.meta.get("defaults") or {})
+
+    def part_id(self, part: str) -> str:
+        """A short content hash of a part's weights (keys retrieval galleries to the model that made them)."""
+        module = self.part(part)
+        h = hashlib.sha256()
+        for k, v in sorted(module.state_dict().items()):
+            h.update(k.encode())
+            h.update(v.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
+        return h.hexdigest()[:16]
+
+    # ------------------------------------------------------------------ text
+    @property
+    def text_encoder(self) -> TextEncoder:
+        """The frozen text encoder every part was trained with (shared per process)."""
+        if self._encoder is None:
+            enc = load_text_encoder(self.text_backend, device=self.device, **self.text_options)
+            dims = self.config().text
+            if (enc.dim, enc.token_dim) != (dims.sentence_dim, dims.token_dim):
+                raise BundleError(f"text backend {self.text_backend!r} gives {enc.dim}/{enc.token_dim}-d embeddings "
+                                  f"but the models expect {dims.sentence_dim}/{dims.token_dim}")
+            self._encoder = enc
+        return self._encoder
+
+    def sentences(self, texts: Sequence[str]) -> Tensor:
+        """L2-normalised sentence embeddings (B, D) on the bundle's device."""
+        return self.text_encoder.encode_sentences(list(texts)).to(self.device, torch.float32)
+
+    def tokens(self, texts: Sequence[str]) -> tuple[Tensor, Tensor]:
+        """Token embeddings (B, L, D_tok) and mask (B, L) on the bundle's device."""
+        emb, mask = self.text_encoder.encode_tokens(list(texts))
+        return emb.to(self.device, torch.float32), mask.to(self.device)
+
+
+# ---------------------------------------------------------------------------------- discovery
+def _run_checkpoint(folder: Path) -> Path | None:
+    for cand in (folder / "checkpoints" / "best.pt", folder / "checkpoints" / "latest.pt", folder / "best.pt"):
+        if cand.is_file():
+            return cand
+    return None
+
+
+def _read(path: Path, device: torch.device | str = "cpu") -> tuple[str, ModelConfig, dict]:
+    """(part kind, model config, payload) of one checkpoint file."""
+    cfg, payload = load_checkpoint(path, map_location=device)
+    state = payload.get("state") or {}
+    kind = payload.get("kind") or (next(iter(state)) if len(state) == 1 else None)
+    if kind not in PARTS:
+        raise BundleError(f"{path}: cannot tell which model this checkpoint holds (kind {kind!r}; "
+                          f"expected one of {', '.join(PARTS)})")
+    return str(kind), cfg, payload
+
+
+def find_checkpoints(path: str | os.PathLike) -> dict[str, Path]:
+    """``{part: checkpoint file}`` of a run folder, a ``.pt`` file or a folder of runs (rules 3-4 above)."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise BundleError(f"{path}: no such checkpoint file or folder")
+    if path.is_file():
+        return {_read(path)[0]: path}
+    own = _run_checkpoint(path)
+    if own is not None:
+        return {_read(own)[0]: own}
+    found: dict[str, Path] = {}
+    for sub in sorted(p for p in path.iterdir() if p.is_dir()):
+        ckpt = _run_checkpoint(sub)
+        if ckpt is None:
+            continue
+        kind = _read(ckpt)[0]
+        if kind in found:
+            raise BundleError(f"{path}: two '{kind}' runs ({found[kind].parents[1].name} and {sub.name}); "
+                              f"keep one, or assemble a bundle with make_bundle")
+        found[kind] = ckpt
+    if not found:
+        raise BundleError(f"{path}: not a bundle ({BUNDLE_FILE}), a training run (checkpoints/best.pt) "
+                          f"or a folder of training runs")
+    return found
+
+
+def default_bundle_path() -> Path:
+    env = os.environ.get(BUNDLE_ENV)
+    return Path(env).expanduser() if env else DEFAULT_BUNDLE
+
+
+# ---------------------------------------------------------------------------------- loading
+def load_bundle(path: str | os.PathLike | None = None, device: str | torch.device = "cpu",
+                parts: Sequence[str] | None = None) -> Bundle:
+    """Load a bundle, a training run or a folder of runs (see the module docstring); ``parts`` limits what loads."""
+    device = torch.device(device)
+    if path is None:
+        root = default_bundle_path()
+        if not (root / BUNDLE_FILE).is_file():
+            raise BundleError(f"no bundled weights in this install ({root} is missing); train them with "
+                              f"'coamd train ae|mar|generator|length' and pass the runs with --checkpoint DIR")
+    else:
+        root = Path(path).expanduser()
+    meta: dict[str, Any] = {}
+    labels: list[str] = []
+    top_stats: Normalizer | None = None
+    if (root / BUNDLE_FILE).is_file():
+        meta = _read_meta(root)
+        files = {p: root / f for p, f in meta.get("parts", {}).items()}
+        missing = [str(f) for f in files.values() if not f.is_file()]
+        if missing:
+            raise BundleError(f"{root}: {BUNDLE_FILE} lists {missing[0]}, which is missing")
+        if (root / "Mean.npy").is_file():
+            top_stats = Normalizer.load(root)
+        if (root / LABELS_FILE).is_file():
+            labels = [ln.strip() for ln in (root / LABELS_FILE).read_text(encoding="utf-8").splitlines() if ln.strip()]
+    else:
+        files = find_checkpoints(root)
+    if parts is not None:
+        files = {p: f for p, f in files.items() if p in parts}
+    modules, configs, norms, extras = {}, {}, {}, {}
+    for part, file in files.items():
+        kind, cfg, payload = _read(file, device)
+        if kind != part:
+            raise BundleError(f"{file}: holds a '{kind}' model, but {root / BUNDLE_FILE} lists it as '{part}'")
+        module = build_models(cfg, parts=(part,), device=device)[part]
+        load_module(module, payload, part, file)
+        module.eval().requires_grad_(False)
+        extra = payload.get("extra") or {}
+        modules[part], configs[part], extras[part] = module, cfg, extra
+        norms[part] = _stats(extra, top_stats, file, cfg)
+    if not modules:
+        raise BundleError(f"{root}: holds none of the requested models ({', '.join(parts or PARTS)})")
+    _check_compatible(configs, root)
+    backend, options = _text_backend(meta, extras, configs, root)
+    if not labels and "mar" in extras:
+        labels = [str(x) for x in extras["mar"].get("label_names") or []]
+    return Bundle(root=root, parts=modules, configs=configs, normalizers=norms, text_backend=backend,
+                  text_options=options, label_names=labels, meta=meta, files=dict(files), device=device)
+
+
+def _read_meta(root: Path) -> dict[str, Any]:
+    try:
+        meta = json.loads((root / BUNDLE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise BundleError(f"{root / BUNDLE_FILE}: unreadable ({e})") from None
+    if not isinstance(meta, dict) or meta.get("format") != BUNDLE_FORMAT:
+        raise BundleError(f"{root / BUNDLE_FILE}: not a coamd bundle description (format {BUNDLE_FORMAT!r} expected)")
+    if meta.get("version") != BUNDLE_VERSION:
+        raise BundleError(f"{root / BUNDLE_FILE}: bundle version {meta.get('version')} is not supported "
+                          f"(this coamd reads version {BUNDLE_VERSION})")
+    return meta
+
+
+def _stats(extra: dict, top: Normalizer | None, file: Path, cfg: ModelConfig) -> Normalizer:
+    if extra.get("mean") is not None and extra.get("std") is not None:
+        norm = Normalizer(np.asarray(extra["mean"], np.float32), np.asarray(extra["std"], np.float32))
+    elif top is not None:
+        norm = top
+    else:
+        raise BundleError(f"{file}: no Mean/Std (neither in the checkpoint nor as Mean.npy/Std.npy beside it)")
+    if norm.feature_dim != cfg.feature_dim:
+        raise BundleError(f"{file}: Mean/Std have {norm.feature_dim} features, the model expects {cfg.feature_dim}")
+    return norm
+
+
+def _check_compatible(configs: dict[str, ModelConfig], root: Path) -> None:
+    first = next(iter(configs.items()))
+    for part, cfg in configs.items():
+        if cfg.skeleton != first[1].skeleton:
+            raise BundleError(f"{root}: '{part}' is for {cfg.skeleton} but '{first[0]}' for {first[1].skeleton}")
+        if (cfg.text.sentence_dim, cfg.text.token_dim) != (first[1].text.sentence_dim, first[1].text.token_dim):
+            raise BundleError(f"{root}: '{part}' and '{first[0]}' were trained with different text encoders")
+    if "ae" in configs and "generator" in configs:
+        a, g = configs["ae"], configs["generator"]
+        if a.ae.latent_dim != g.ae.latent_dim or a.unit_length != g.unit_length:
+            raise BundleError(f"{root}: the generator was trained on {g.ae.latent_dim}-d latents, the AE makes "
+                              f"{a.ae.latent_dim}-d ones (use the AE the generator was trained with)")
+
+
+def _text_backend(meta: dict, extras: dict[str, dict], configs: dict[str, ModelConfig],
+                  root: Path) -> tuple[str, dict[str, Any]]:
+    text = meta.get("text") or {}
+    backends = {p: str(e["text_backend"]) for p, e in extras.items() if e.get("text_backend")}
+    if text.get("backend"):
+        return str(text["backend"]), dict(text.get("options") or {})
+    if len(set(backends.values())) > 1:
+        raise BundleError(f"{root}: the parts were trained with different text encoders "
+                          f"({', '.join(f'{p}: {b}' for p, b in sorted(backends.items()))})")
+    if not backends:
+        raise BundleError(f"{root}: the checkpoints do not say which text encoder they were trained with")
+    backend = next(iter(backends.values()))
+    options = {"dim": next(iter(configs.values())).text.sentence_dim} if backend == "hash" else {}
+    return backend, options
+
+
+# ---------------------------------------------------------------------------------- writing
+def _strip(payload: dict, kind: str, fp16: bool) -> dict[str, Any]:
+    """An inference checkpoint: the part's (EMA) weights, its config and task extras, nothing else."""
+    sd = payload["state"][kind]
+    if fp16:
+        sd = {k: v.half() if v.is_floating_point() else v for k, v in sd.items()}
+    extra = {k: v for k, v in (payload.get("extra") or {}).items()}
+    return {"format": CKPT_FORMAT, "version": CKPT_VERSION, "kind": kind, "model_config": payload["model_config"],
+            "state": {kind: {k: v.detach().cpu().contiguous() for k, v in sd.items()}}, "extra": extra}
+
+
+def write_bundle(out_dir: str | os.PathLike, checkpoints: dict[str, dict[str, Any]], *, text_backend: str,
+                 text_options: dict[str, Any] | None = None, text_model_id: str = "", name: str | None = None,
+                 labels: Sequence[str] | None = None, stats: Normalizer | None = None,
+                 defaults: dict[str, Any] | None = None, model_cards: Sequence[str | os.PathLike] = (),
+                 sources: dict[str, dict[str, Any]] | None = None, overwrite: bool = False) -> Path:
+    """Write a bundle folder atomically from ``{part: inference checkpoint payload}``."""
+    out = Path(out_dir)
+    if not checkpoints:
+        raise BundleError(f"{out}: nothing to bundle (no checkpoints given)")
+    cfg0 = next(iter(checkpoints.values()))["model_config"]
+    skeleton = str(cfg0.get("skeleton", "smpl22"))
+    with atomic_dir(out, overwrite=overwrite) as tmp:
+        for part, payload in checkpoints.items():
+            with atomic_path(tmp / f"{part}.pt") as f:
+                torch.save(payload, f)
+        if stats is not None:
+            stats.save(tmp)
+        if labels:
+            save_labels(tmp / LABELS_FILE, labels)
+        cards = []
+        for card in model_cards:
+            card = Path(card)
+            if not card.is_file():
+                raise BundleError(f"model card {card}: no such file")
+            (tmp / card.name).write_bytes(card.read_bytes())
+            cards.append(card.name)
+        meta = {
+            "format": BUNDLE_FORMAT, "version": BUNDLE_VERSION, "name": name or out.name, "skeleton": skeleton,
+            "fps": SKELETONS[skeleton].fps if skeleton in SKELETONS else 20.0,
+            "unit_length": 2 ** int(cfg0.get("ae", {}).get("down_t", 2)),
+            "text": {"backend": text_backend, "model_id": text_model_id, "options": dict(text_options or {})},
+            "parts": {part: f"{part}.pt" for part in checkpoints},
+            "versions": {"coamd": coamd.__version__, "torch": torch.__version__},
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "sources": sources or {}, "model_cards": cards, "defaults": dict(defaults or {}),
+        }
+        with atomic_open(tmp / BUNDLE_FILE, "w", encoding="utf-8") as f:
+            json.dump(meta, f, indent=2)
+            f.write("\n")
+    return out
+
+
+def make_bundle(runs: Sequence[str | os.PathLike] | str | os.PathLike, out_dir: str | os.PathLike, *,
+                fp16: bool = False, name: str | None = None, defaults: dict[str, Any] | None = None,
+                model_cards: Sequence[str | os.PathLike] = (), overwrite: bool = False) -> Path:
+    """Assemble a bundle from training runs (run folders, ``.pt`` files, or one folder of runs).
+
+    Keeps each run's inference weights (the EMA copy the trainer stores in ``state[kind]``), drops
+    the optimizer/raw-weight/RNG ``train`` entry, optionally stores floats as fp16, and writes
+    Mean/Std (from the AE run, else any run), ``labels.txt`` (from the MAR run) and ``bundle.json``.
+    """
+    if isinstance(runs, (str, os.PathLike)):
+        runs = [runs]
+    files: dict[str, Path] = {}
+    for run in runs:
+        for kind, file in find_checkpoints(run).items():
+            if kind in files:
+                raise BundleError(f"two '{kind}' checkpoints: {files[kind]} and {file}")
+            files[kind] = file
+    payloads, sources, extras = {}, {}, {}
+    for kind, file in files.items():
+        _, _, payload = _read(file)
+        payloads[kind] = _strip(payload, kind, fp16)
+        extras[kind] = payload.get("extra") or {}
+        train = payload.get("train") or {}
+        sources[kind] = {"path": str(file), "step": int(train.get("step", -1)) if isinstance(train, dict) else -1}
+    configs = {k: load_checkpoint(f)[0] for k, f in files.items()}
+    _check_compatible(configs, Path(out_dir))
+    backend, options = _text_backend({}, extras, configs, Path(out_dir))
+    stats = None
+    for kind in ("ae", "generator", "mar", "length"):
+        e = extras.get(kind, {})
+        if e.get("mean") is not None and e.get("std") is not None:
+            stats = Normalizer(np.asarray(e["mean"]), np.asarray(e["std"]))
+            break
+    labels = [str(x) for x in extras.get("mar", {}).get("label_names") or []]
+    model_id = next((str(e["text_model_id"]) for e in extras.values() if e.get("text_model_id")), "")
+    return write_bundle(out_dir, payloads, text_backend=backend, text_options=options, text_model_id=model_id,
+                        name=name, labels=labels, stats=stats, defaults=defaults, model_cards=model_cards,
+                        sources=sources, overwrite=overwrite)
+
+
+def make_random_bundle(out_dir: str | os.PathLike, model_config: ModelConfig | None = None, *,
+                       text_backend: str = "hash", labels: Sequence[str] = ("walk", "run", "jump", "sit", "wave"),
+                       seed: int = 0, noise: float = 0.05, defaults: dict[str, Any] | None = None,
+                       overwrite: bool = False) -> Path:
+    """A bundle of randomly initialised models, for smoke tests of the tasks (meaningless outputs).
+
+    Every weight gets ``noise`` x N(0, 1) added so the zero-initialised adaLN and head layers are
+    active. Mean = an upright rest pose (pelvis 0.95 m above the floor), Std = 0.1 m.
+    """
+    from ..models import tiny_config
+
+    cfg = model_config or tiny_config()
+    if text_backend == "hash" and cfg.text.sentence_dim != cfg.text.token_dim:
+        raise BundleError("the hash text backend needs model.text.sentence_dim == model.text.token_dim")
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)  # module initialisers draw from the global generator; seeding keeps bundles reproducible
+    modules = build_models(cfg)
+    with torch.no_grad():
+        for m in modules.values():
+            for p in m.parameters():
+                p.add_(noise * torch.randn(p.shape, generator=gen))
+    skel = SKELETONS[cfg.skeleton]
+    pose = _rest_pose(skel)                                                     # (J, 3)
+    stats = Normalizer(pose.reshape(-1), np.full(3 * skel.num_joints, 0.1, np.float32))
+    extra = {"text_backend": text_backend, "mean": torch.from_numpy(stats.mean.copy()),
+             "std": torch.from_numpy(stats.std.copy()), "label_names": list(labels), "dataset": "random"}
+    payloads = {part: {"format": CKPT_FORMAT, "version": CKPT_VERSION, "kind": part, "model_config": to_dict(cfg),
+                       "state": {part: {k: v.detach().clone() for k, v in m.state_dict().items()}},
+                       "extra": dict(extra)}
+                for part, m in modules.items()}
+    options = {"dim": cfg.text.sentence_dim} if text_backend == "hash" else {}
+    return write_bundle(out_dir, payloads, text_backend=text_backend, text_options=options, name="random",
+                        labels=labels, stats=stats, defaults=defaults, overwrite=overwrite)
+
+
+def _rest_pose(skel: Skeleton) -> np.ndarray:
+    """Joint positions (J, 3) of the rest pose with 0.2 m bones, lifted so the lowest joint is on the floor."""
+    offsets = skel.rest_offsets(np.full(skel.num_joints, 0.2))
+    pos = np.zeros((skel.num_joints, 3))
+    for j in skel.topological_order:
+        p = skel.parents[j]
+        if p >= 0:
+            pos[j] = pos[p] + offsets[j]
+    pos[:, 1] -= pos[:, 1].min()
+    return pos.astype(np.float32)
+
+
+def save_labels(path: str | os.PathLike, labels: Sequence[str]) -> None:
+    """Write a ``labels.txt`` (one label per line) atomically."""
+    with atomic_open(path, "w", encoding="utf-8") as f:
+        f.write("".join(f"{label}\n" for label in labels))
+
+
+__all__ = ["BUNDLE_ENV", "BUNDLE_FILE", "Bundle", "BundleError", "DEFAULT_BUNDLE", "find_checkpoints",
+           "load_bundle", "make_bundle", "make_random_bundle", "save_labels", "write_bundle"]

@@ -1,0 +1,258 @@
+"""Motion editing (paper-brief §3.8, extended): temporal edits, body-part edits and trajectory control.
+
+All edits run the generator's ``edit`` on the AE tokens of the source (up to 49 tokens = 9.8 s):
+the tokens to regenerate are re-sampled over the coarse-to-fine schedule, the others stay
+bit-exact in latent space.
+
+* Temporal (``task`` or ``keep``): token masks from :mod:`.edit_specs`. The AE does not reproduce
+  the kept frames exactly, so afterwards the source frames are copied back into the kept ranges
+  and the difference is faded out over ``fade`` frames into the regenerated ones (the residual
+  source − decoded at the border frame, weighted ½ + ½·cos(π d / (fade + 1)) at distance d), so
+  positions and velocities stay continuous. The report gives the AE-only error on the kept
+  frames too.
+* Body part (``joints``): every token is regenerated (or those of the temporal mask), and a
+  decoded-space constraint pulls the kept joints towards the source at every decoding step and in
+  a final refinement (:mod:`.guidance`). The decoder cannot match them exactly, so with ``exact``
+  (default) the kept joints are then overwritten with the source and each regenerated part is
+  moved with its attachment: joint j shifts by the inverse-square tree-distance-weighted mean of
+  the shifts of the kept joints it hangs from. The report gives the drift before (``*_decoded``)
+  and after the overwrite.
+* Trajectory (``trajectory``): the same constraint on the decoded pelvis XZ path ((T, 2) metres at
+  20 fps, or (T, 3) whose columns 0 and 2 are used; frames past its end are free). With
+  ``exact`` the whole body is then shifted on the ground plane onto the path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..errors import CoamdError, MotionFormatError
+from ..skeleton import Skeleton, validate_motion
+from .bundle import Bundle
+from .codec import decode_list, encode_joints, pad_to_unit
+from .edit_specs import edit_mask_to_frames, frames_to_edit_mask, kept_frames, parse_joints, parse_keep, \
+    task_edit_mask
+from .generate import Sampling, check_texts, sampling_settings
+from .guidance import Constraint, chain, constraint_hook, guidance_hook, refine
+
+
+@dataclass
+class EditResult:
+    """The edited motion (T, J, 3) metres, its source, the token mask and a report (errors in cm)."""
+
+    motion: np.ndarray
+    source: np.ndarray
+    text: str
+    edit_mask: np.ndarray          # (L,) True = regenerated token
+    kept_frames: np.ndarray        # (T,) True = frame copied from the source
+    kept_joints: list[int]
+    report: dict[str, Any] = field(default_factory=dict)
+    fps: float = 20.0
+
+    def save(self, out_dir: str | os.PathLike, formats=("npy", "gif"), overwrite: bool = False,
+             progress: bool | None = None) -> Path:
+        from .outputs import save_edit
+
+        return save_edit(self, out_dir, formats, overwrite=overwrite, progress=progress)
+
+
+def load_trajectory(trajectory: str | os.PathLike | np.ndarray) -> np.ndarray:
+    """A root path (T, 2) of (x, z) metres from a (T, 2) or (T, 3) array or ``.npy`` file."""
+    where = "--trajectory"
+    if isinstance(trajectory, (str, os.PathLike)):
+        where = f"--trajectory {trajectory}"
+        try:
+            trajectory = np.load(trajectory, allow_pickle=False)
+        except FileNotFoundError:
+            raise MotionFormatError(f"{where}: no such file") from None
+        except (OSError, ValueError, EOFError) as e:
+            raise MotionFormatError(f"{where}: not a readable .npy array ({e})") from None
+    t = np.asarray(trajectory)
+    if t.ndim != 2 or t.shape[1] not in (2, 3) or t.shape[0] < 1:
+        raise MotionFormatError(f"{where}: expected shape (T, 2) x/z or (T, 3) x/y/z, got {t.shape}")
+    if t.dtype.kind not in "fiu" or not np.isfinite(t).all():
+        raise MotionFormatError(f"{where}: must hold finite numbers")
+    return (t[:, [0, 2]] if t.shape[1] == 3 else t).astype(np.float32)
+
+
+def blend_kept(decoded: np.ndarray, source: np.ndarray, keep: np.ndarray, fade: int = 4) -> np.ndarray:
+    """Copy the kept frames of ``source`` into ``decoded`` (T, J, 3) and fade the residual out over ``fade`` frames."""
+    out = decoded.copy()
+    if not keep.any():
+        return out
+    out[keep] = source[keep]
+    T = len(keep)
+    resid = source - decoded
+    for direction in (1, -1):                     # residual of the last kept frame before / first after
+        last = -1
+        order = range(T) if direction == 1 else range(T - 1, -1, -1)
+        for i in order:
+            if keep[i]:
+                last = i
+            elif last >= 0:
+                d = abs(i - last)
+                if d > fade:
+                    continue
+                out[i] += (0.5 + 0.5 * np.cos(np.pi * d / (fade + 1))) * resid[last]
+    return out
+
+
+def _tree_distances(skeleton: Skeleton) -> np.ndarray:
+    J = skeleton.num_joints
+    adj = [[] for _ in range(J)]
+    for p, c in skeleton.bones():
+        adj[p].append(c)
+        adj[c].append(p)
+    dist = np.full((J, J), np.inf)
+    for s in range(J):
+        dist[s, s] = 0
+        queue = deque([s])
+        while queue:
+            a = queue.popleft()
+            for b in adj[a]:
+                if dist[s, b] == np.inf:
+                    dist[s, b] = dist[s, a] + 1
+                    queue.append(b)
+    return dist
+
+
+def attach_kept_joints(decoded: np.ndarray, source: np.ndarray, kept: list[int], skeleton: Skeleton) -> np.ndarray:
+    """Overwrite the kept joints with the source and carry the regenerated joints along (see module docstring)."""
+    out = decoded.copy()
+    kept_set = set(kept)
+    shift = source[:, kept] - decoded[:, kept]                                # (T, K, 3)
+    anchors = [k for k in kept if any((p == k and c not in kept_set) or (c == k and p not in kept_set)
+                                      for p, c in skeleton.bones())]
+    dist = _tree_distances(skeleton)
+    col = {k: i for i, k in enumerate(kept)}
+    for j in range(skeleton.num_joints):
+        if j in kept_set:
+            continue
+        w = np.array([1.0 / dist[j, a] ** 2 for a in anchors])               # (A,)
+        out[:, j] += np.tensordot(shift[:, [col[a] for a in anchors]], w / w.sum(), axes=([1], [0]))
+    out[:, kept] = source[:, kept]
+    return out
+
+
+def _bone_change(motion: np.ndarray, source: np.ndarray, kept: list[int], skeleton: Skeleton) -> float:
+    """Mean change (m) of the bone lengths joining kept and regenerated joints."""
+    k = set(kept)
+    joins = [(p, c) for p, c in skeleton.bones() if (p in k) != (c in k)]
+    if not joins:
+        return 0.0
+    def lengths(x: np.ndarray) -> np.ndarray:
+        return np.stack([np.linalg.norm(x[:, c] - x[:, p], axis=-1) for p, c in joins])
+    return float(np.abs(lengths(motion) - lengths(source)).mean())
+
+
+def _mean_dist_cm(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.linalg.norm(a - b, axis=-1).mean() * 100.0) if a.size else 0.0
+
+
+def edit(bundle: Bundle, source: np.ndarray, text: str, *, task: str | None = None, keep: str | None = None,
+         joints: str | list[int] | None = None, trajectory: str | os.PathLike | np.ndarray | None = None,
+         seed: int = 0, sampling: Sampling | None = None, constraint_iters: int = 8, refine_iters: int = 80,
+         constraint_lr: float = 0.05, fade: int = 4, exact: bool = True) -> EditResult:
+    """Edit ``source`` (T, J, 3) metres to match ``text``; see the module docstring for the modes."""
+    skel, unit, fps = bundle.skeleton, bundle.unit_length, bundle.fps
+    try:
+        src = validate_motion(source, skel, "source motion")
+    except ValueError as e:
+        raise MotionFormatError(str(e)) from None
+    (text,) = check_texts([text])
+    T = src.shape[0]
+    if T > bundle.max_tokens * unit:
+        raise CoamdError(f"source motion: {T / fps:.1f} s is longer than the {bundle.max_tokens * unit / fps:.1f} s "
+                         f"the editor handles; cut it first")
+    if task is not None and keep is not None:
+        raise CoamdError("--task and --keep both say what to keep; give one of them")
+    if task is None and keep is None and joints is None and trajectory is None:
+        raise CoamdError("nothing to edit: give --task, --keep, --joints or --trajectory")
+    sampling = sampling or sampling_settings(bundle)
+    L = -(-T // unit)
+    if task is not None:
+        mask = task_edit_mask(task, L)
+        keep_f = edit_mask_to_frames(mask, unit, T)
+    elif keep is not None:
+        keep_f = kept_frames(parse_keep(keep, T / fps), T, fps)
+        mask = frames_to_edit_mask(keep_f, unit)
+    else:
+        mask, keep_f = np.ones(L, bool), np.zeros(T, bool)
+    if not mask.any():
+        raise CoamdError("the edit keeps every token of the motion, so nothing would be regenerated")
+    kept_j = parse_joints(joints, skel) if isinstance(joints, str) else sorted(set(joints or []))
+    path = load_trajectory(trajectory) if trajectory is not None else None
+    if path is not None and skel.root in kept_j:
+        raise CoamdError(f"--trajectory moves the {skel.joint_names[skel.root]}, which --joints keeps; drop one")
+
+    dev = bundle.device
+    padded = pad_to_unit(src, unit)                                              # (L*unit, J, 3)
+    z_src = encode_joints(bundle, padded)                                        # (1, L, C)
+    recon = decode_list(bundle, z_src, [L])[0][:T]
+    report: dict[str, Any] = {"text": text, "frames": T, "seconds": round(T / fps, 3),
+                              "regenerated_tokens": int(mask.sum()), "tokens": L}
+    sel = keep_f if keep_f.any() else np.ones(T, bool)
+    report["ae_error_cm"] = round(_mean_dist_cm(recon[sel], src[sel]), 3)
+
+    constraint = None
+    if kept_j or path is not None:
+        target = torch.zeros(1, T, skel.num_joints, 3, device=dev)
+        weight = torch.zeros_like(target)
+        if kept_j:
+            target[0, :, kept_j] = torch.from_numpy(src[:, kept_j]).to(dev)
+            weight[0, :, kept_j] = 1.0
+        if path is not None:
+            n = min(T, len(path))
+            target[0, :n, skel.root, 0] = torch.from_numpy(path[:n, 0]).to(dev)
+            target[0, :n, skel.root, 2] = torch.from_numpy(path[:n, 1]).to(dev)
+            weight[0, :n, skel.root, 0] = weight[0, :n, skel.root, 2] = 1.0
+        constraint = Constraint(target, weight)
+    edit_mask = torch.from_numpy(mask)[None].to(dev)                             # (1, L)
+    lengths = torch.tensor([L], device=dev)
+    hook = chain(guidance_hook(bundle, [text], lengths, sampling.guidance),
+                 constraint_hook(bundle, constraint, edit_mask, constraint_iters, constraint_lr)
+                 if constraint is not None else None)
+    rng = torch.Generator(dev).manual_seed(int(seed))
+    lat = bundle.generator.edit(bundle.sentences([text]), z_src, lengths, edit_mask, steps=sampling.steps,
+                                cfg=sampling.cfg, sampler=sampling.sampler, ode_steps=sampling.ode_steps,
+                                generator=rng, on_step=hook)
+    if constraint is not None:
+        lat = refine(bundle, lat, edit_mask, constraint, refine_iters, constraint_lr)
+    out = decode_list(bundle, lat, [L])[0][:T]
+
+    if kept_j:
+        report["kept_joints"] = [skel.joint_names[j] for j in kept_j]
+        report["joint_drift_cm_decoded"] = round(_mean_dist_cm(out[:, kept_j], src[:, kept_j]), 3)
+        if exact:
+            out = attach_kept_joints(out, src, kept_j, skel)
+        report["join_bone_change_cm"] = round(_bone_change(out, src, kept_j, skel) * 100.0, 3)
+    if path is not None:
+        n = min(T, len(path))
+        report["trajectory_frames"] = n
+        report["trajectory_error_cm_decoded"] = round(_mean_dist_cm(out[:n, skel.root][:, [0, 2]], path[:n]), 3)
+        if exact:
+            off = np.zeros((T, 2), np.float32)
+            off[:n] = path[:n] - out[:n, skel.root][:, [0, 2]]
+            off[n:] = off[n - 1]
+            out[..., 0] += off[:, None, 0]
+            out[..., 2] += off[:, None, 1]
+    out = blend_kept(out, src, keep_f, fade)
+    if kept_j:
+        report["joint_drift_cm"] = round(_mean_dist_cm(out[:, kept_j], src[:, kept_j]), 3)
+    if path is not None:
+        n = report["trajectory_frames"]
+        report["trajectory_error_cm"] = round(_mean_dist_cm(out[:n, skel.root][:, [0, 2]], path[:n]), 3)
+    if keep_f.any():
+        report["kept_frames"] = int(keep_f.sum())
+        report["kept_frames_error_cm_decoded"] = round(_mean_dist_cm(
+            decode_list(bundle, lat, [L])[0][:T][keep_f], src[keep_f]), 3)
+        report["kept_frames_error_cm"] = round(_mean_dist_cm(out[keep_f], src[keep_f]), 3)
+    return EditResult(motion=out.astype(np.float32), source=src, text=text, edit_mask=mask, kept_frames=keep_f,
+                      kept_joints=kept_j, report=report, fps=fps)

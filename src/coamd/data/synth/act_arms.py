@@ -87,7 +87,7 @@ def _b_clap(body, style, p, rng):
     pose = neutral(body, style, T)
     w = window(t, t1, t2 - 0.05, up)
     ph = np.clip((t - t1) / per, 0.0, p["count"])
-    gap = 0.5 - 0.5 * np.cos(2 * np.pi * ph)  # 0 at each clap
+    gap = 0.5 + 0.5 * np.cos(2 * np.pi * ph)  # 0 at each clap (ph = 0.5, 1.5, ...)
     target = np.zeros((T, 2, 3))
     pole = np.zeros((T, 2, 3))
     for s in (LEFT, RIGHT):

@@ -373,7 +373,10 @@ def _b_crawl(body, style, p, rng):
     root_all4 = hip_y_all4 - (np.cos(pitch) * off_hip[1] - np.sin(pitch) * off_hip[2])
     pose.root[:, 1] = h0 + (root_all4 - h0) * all4 - 0.25 * window(t, 0.3 + 0.5 * down, t_end - 0.5 * down - 0.3,
                                                                     0.3) * (1 - all4) * 4 * all4
-    pose.root[:, 2] = 0.35 * body.shank * all4 + zc
+    # knees come down ahead of the planted feet so that the shins end up over the feet's spots
+    hip_back = np.sin(pitch) * off_hip[1] + np.cos(pitch) * off_hip[2]
+    pose.root[:, 2] = (body.shank * np.cos(0.24) - hip_back) * all4 + zc
+    pose.foot_pitch[:] = 1.3 * all4[:, None]
     pose.neck[:, 0] -= 0.9 * all4
     pose.spine[:, 0] -= style.posture * all4
     ph = (t - t_c0) / per
@@ -392,7 +395,7 @@ def _b_crawl(body, style, p, rng):
             u = sin[:, None] * fwd - np.sqrt(1 - sin * sin)[:, None] * up + (lift / L)[:, None] * up
             if limb == "leg":
                 dirs[:, s, 0] = u
-                dirs[:, s, 1] = -fwd + 0.04 * up
+                dirs[:, s, 1] = -fwd + 0.25 * up  # shins lifted: the toes clear the floor
             else:
                 dirs[:, s, 0] = u
                 dirs[:, s, 1] = u

@@ -247,7 +247,7 @@ def _b_jacks(body, style, p, rng):
         balls, yaws = stand_feet(body, style, width=w)
         for f in (LEFT, RIGHT):
             steps[f].append(Step(a, b, balls[f], float(yaws[f]), 0.5))
-    ball, fyaw, fpitch, contact = foot_tracks(steps, t, clearance=0.07, toe_up=0.0)
+    ball, fyaw, fpitch, contact = foot_tracks(steps, t, clearance=0.08 + G * tf * tf / 8, toe_up=0.0)
     pose = neutral(body, style, T)
     sep = np.abs(ball[:, LEFT, 0] - ball[:, RIGHT, 0])
     sep_wide = abs(np.subtract(*stand_feet(body, style, width=wide)[0][:, 0]))
@@ -255,6 +255,8 @@ def _b_jacks(body, style, p, rng):
     fly = flight_bounce(t, support_intervals(steps, t[-1]), t[-1])
     pose.root[:, 1] = stand_height(body, 0.15) + fly
     pose.ball, pose.foot_yaw, pose.foot_pitch = ball, fyaw, fpitch
+    k = np.exp(-0.5 * (np.arange(-6, 7) / 2.5) ** 2)
+    spread = np.convolve(np.pad(spread, 6, mode="edge"), k / k.sum(), mode="valid")  # arms lead and lag the feet
     for s in (LEFT, RIGHT):
         pose.arm[:, s, 0] = style.arm_out + (2.85 - style.arm_out) * spread
         pose.arm[:, s, 1] = np.pi / 2 - 0.15 * spread

@@ -91,7 +91,7 @@ def _b_spin_kick(body, style, p, rng):
     f = LEFT if p["leg"] == "left" else RIGHT
     sup = 1 - f
     turn = 2 * np.pi * (1.0 if f == RIGHT else -1.0)  # spin towards the support side
-    dur = _u(rng, 0.8, 1.1)
+    dur = _u(rng, 1.0, 1.3)
     t0, t1 = 0.45, 0.45 + dur
     T = int(np.ceil((t1 + 0.9) * FPS))
     t = times(T)
@@ -111,9 +111,9 @@ def _b_spin_kick(body, style, p, rng):
     pose.root[:, 0] = (1 - over) * pose.root[:, 0] + over * (anchor[0] + rx)
     pose.root[:, 2] = (1 - over) * pose.root[:, 2] + over * (anchor[2] + rz)
     pose.root[:, 1] -= 0.05 * over
-    free = window(t, t0 + 0.1, t1 - 0.05, 0.15, 0.25)
+    free = window(t, t0 + 0.15, t1 - 0.1, 0.25, 0.3)
     _leg_free(pose, f, free)
-    kick = window(t, t0 + 0.55 * dur, t0 + 0.75 * dur, 0.12, 0.15)
+    kick = window(t, t0 + 0.55 * dur, t0 + 0.72 * dur, 0.15, 0.18)
     pose.leg[:, f, 0] = 0.5 * free + 0.9 * kick
     pose.leg[:, f, 1] = 0.8
     pose.leg[:, f, 2] = style.knee + 1.4 * free - 1.3 * kick
@@ -178,7 +178,7 @@ def _s_backflip(rng, budget, fixed):
 
 def _b_backflip(body, style, p, rng):
     h0 = stand_height(body, style.knee)
-    tf = _u(rng, 0.72, 0.85)
+    tf = _u(rng, 0.8, 0.92)
     cb, to = 0.65, 0.85
     ld = to + tf
     ab, st = ld + 0.2, ld + 0.65
@@ -194,12 +194,13 @@ def _b_backflip(body, style, p, rng):
     pose = neutral(body, style, T)
     pose.root[:, 1] = y
     pose.root[:, 2] = drift * ramp(t, to, ld)
-    rot = keys([to - 0.05, to + 0.15, ld - 0.15, ld + 0.05], [0.0, 0.25, 0.9, 1.0], t)
+    rot = keys([to - 0.1, to + 0.1, ld - 0.1, ld + 0.1], [0.0, 0.12, 0.88, 1.0], t)
     pose.pitch = -2 * np.pi * rot + keys(tk, [0, 0, 0.4, 0.0, 0.0, 0.35, 0.0], t)
-    tuck = window(t, to + 0.15, ld - 0.2, 0.12, 0.12)
-    air = window(t, to, ld, 0.05)
+    tuck = window(t, to + 0.25, ld - 0.25, 0.25, 0.25)
+    air = window(t, to + 0.08, ld - 0.08, 0.15)
     for s in (LEFT, RIGHT):
-        fwd = keys(tk, [0.0, 0.0, -0.8, 2.8, 0.8, 0.5, 0.0], t) * (1 - tuck) + 1.0 * tuck
+        arm_keys = [0.0, 0.3, cb - 0.1, to + 0.12, ld, ab, st]
+        fwd = keys(arm_keys, [0.0, 0.0, -0.7, 2.6, 0.8, 0.5, 0.0], t) * (1 - tuck) + 1.0 * tuck
         e, az = sagittal(fwd, style.arm_out + 0.1)
         pose.arm[:, s, 0], pose.arm[:, s, 1] = e, az
         pose.arm[:, s, 2] = style.elbow + 1.2 * tuck

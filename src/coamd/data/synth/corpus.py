@@ -113,6 +113,22 @@ def _split_ids(ids: list[str], heldout: list[bool], seed: int) -> dict[str, list
             "test": sorted(order[n_tr + n_va:] + comp), "test_compositional": sorted(comp)}
 
 
+def _provenance(clip: Clip, mirrored: bool) -> dict:
+    """What the clip is made of: actions with parameters and frame spans, the subject's height."""
+    acts = [{"name": a.name, "params": _json_params(a.params, mirrored), "start": int(a.start), "end": int(a.end)}
+            for a in clip.actions]
+    return {"actions": acts, "height": round(float(clip.height), 4), "mirrored": mirrored}
+
+
+def _json_params(params: dict, mirrored: bool) -> dict:
+    out = {}
+    for k, v in sorted(params.items()):
+        if mirrored and isinstance(v, str):
+            v = mirror_text(v)
+        out[k] = v
+    return out
+
+
 def _ids_text(ids: list[str]) -> str:
     return "".join(f"{i}\n" for i in ids)
 
@@ -147,6 +163,7 @@ def write_corpus(out_dir: str | Path, clips: Iterable[Clip], seed: int, overwrit
                 np.save(tmp / "new_joints" / f"{vid}.npy", np.ascontiguousarray(joints, dtype=np.float32))
                 (tmp / "texts" / f"{vid}.txt").write_text("".join(c.line() + "\n" for c in caps), encoding="utf-8")
                 annotations[vid] = annotation(caps, joints.shape[0])
+                annotations[vid]["synth"] = _provenance(clip, mirrored=vid.startswith("M"))
                 frames += int(joints.shape[0])
                 files += 1
             ids.append(cid)

@@ -62,7 +62,8 @@ def foot_tracks(steps: list[list[Step]], t: np.ndarray, clearance: float = 0.1, 
             d = nx.ball - st.ball
             dist = float(np.hypot(d[0], d[2]))
             lift = clearance * (0.35 + 0.65 * min(1.0, dist / 0.35))
-            prog = minjerk(s ** (1.0 + 0.6 * tuck))
+            # the foot rises before it travels and arrives above its landing spot before it descends
+            prog = smooth(np.clip((s - 0.04) / 0.86, 0.0, 1.0) ** (1.0 + 0.3 * tuck))
             ball[m, f] = st.ball + prog[:, None] * d
             ball[m, f, 1] = lift * np.sin(np.pi * s ** (1.0 / (1.0 + tuck)))
             yaw[m, f] = st.yaw + wrap(np.asarray(nx.yaw - st.yaw)) * minjerk(s)

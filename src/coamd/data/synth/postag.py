@@ -25,7 +25,7 @@ _VERB_IRREGULAR = {
     "rise": ("rises", "rising", "rose"), "leap": ("leaps", "leaping", "leapt"),
     "put": ("puts", "putting", "put"), "hit": ("hits", "hitting", "hit"),
 }
-_DOUBLE = {"hop", "skip", "jog", "step", "clap", "trip", "stop", "drop", "flip", "tap", "grab", "shuffle"}
+_DOUBLE = {"hop", "skip", "jog", "step", "clap", "trip", "stop", "drop", "flip", "tap", "grab", "squat", "trot"}
 
 VERBS = (
     "walk stroll stride pace march move step go run jog sprint dash race skip hop jump leap bounce "
@@ -33,16 +33,16 @@ VERBS = (
     "tumble flip cartwheel wave clap raise lift lower reach stretch extend bow bend punch jab box kick "
     "throw toss pick grab swing circle rotate dance shuffle sway twist groove stumble trip "
     "lose regain recover catch do perform make take be have hold keep wait rest stay put drop "
-    "sidestep shake alternate lean fall straighten tap return come bring pump hit flap"
+    "sidestep shake alternate lean fall straighten tap return come bring pump hit flap switch face"
 ).split()
 
 NOUNS = (
-    "person man woman someone figure human individual hand hands arm arms leg legs foot feet knee "
+    "person man woman figure human individual hand hands arm arms leg legs foot feet knee "
     "knees head body chest shoulder shoulders side sides ground floor chair seat object ball "
-    "something step steps time times circle circles squat squats lunge lunges jack jacks walk run "
+    "step steps time times circle circles squat squats lunge lunges jack jacks walk run "
     "jog sprint pace speed direction way kick kicks punch punches wave cartwheel backflip flip roll "
     "somersault dance move moves turn bow stretch balance fist fists all fours place air spot "
-    "degree degrees position stance hello hip hips sidestep pattern toe toes item trip motion front"
+    "degree degrees position stance hello hip hips sidestep pattern toe toes item trip motion front face rhythm"
 ).split()
 
 _NOUN_LEMMA = {
@@ -54,7 +54,7 @@ _NOUN_LEMMA = {
 
 _CLOSED = {
     "DET": "a an the this that each every another his her their its both either some",
-    "PRON": "someone somebody something he she they it them himself herself themselves one",
+    "PRON": "someone somebody something he she they it them himself herself themselves one which",
     "ADP": "with on in at to from of into onto over under above across along around by for before after "
            "behind toward towards up down off out through while like about",
     "CCONJ": "and or but",
@@ -67,7 +67,7 @@ _CLOSED = {
            "together apart overhead repeatedly alternately clockwise counterclockwise anticlockwise "
            "ahead still straight around afterwards next first just also energetically rapidly "
            "steadily calmly lightly hard deeply fully halfway upward upwards downward sharply thrice "
-           "continuously rhythmically",
+           "continuously rhythmically lastly happily slightly almost",
     "ADJ": "slow fast quick brisk left right small big large deep full slight short long light high "
            "half little low several few front side same other wide happy quick spinning "
            "rhythmic energetic normal steady gentle casual forward backward circular overhand "
@@ -122,6 +122,14 @@ LEXICON, _VERB_LEMMA, _NOUN_LEMMA_ALL = _build_lexicon()
 _BODY = {"hand", "hands", "arm", "arms", "leg", "legs", "foot", "feet", "knee", "knees", "side", "sides",
          "shoulder", "fist", "hip", "toe", "turn", "kick", "punch", "hook"}
 _DETLIKE = {"DET", "ADJ", "NUM"}
+# fixed two-word compounds of the grammar: (first, second) -> their tags
+_COMPOUNDS = {
+    ("arm", "circles"): ("NOUN", "NOUN"), ("front", "kick"): ("ADJ", "NOUN"), ("side", "kick"): ("ADJ", "NOUN"),
+    ("side", "stretch"): ("ADJ", "NOUN"), ("spin", "kick"): ("NOUN", "NOUN"), ("jumping", "jacks"): ("VERB", "NOUN"),
+    ("overhead", "stretch"): ("ADJ", "NOUN"), ("forward", "lunges"): ("ADJ", "NOUN"),
+    ("forward", "roll"): ("ADJ", "NOUN"), ("back", "flip"): ("ADJ", "NOUN"), ("spinning", "kick"): ("ADJ", "NOUN"),
+}
+_BODY_VERBS = {"step", "steps", "turn", "turns", "walk", "walks"}  # "moves forward steps" is rare; keep ADV
 
 
 def words(text: str) -> list[str]:
@@ -142,12 +150,19 @@ def _guess(w: str) -> str:
 def tag(text: str) -> list[tuple[str, str]]:
     """(token, POS) pairs; VERB and NOUN tokens are lemmatised as HumanML3D does."""
     ws = words(text)
+    forced: dict[int, str] = {}
+    for i in range(len(ws) - 1):
+        pair = _COMPOUNDS.get((ws[i], ws[i + 1]))
+        if pair and i not in forced:
+            forced[i], forced[i + 1] = pair
     out: list[tuple[str, str]] = []
     prev = None
     for i, w in enumerate(ws):
         nxt = ws[i + 1] if i + 1 < len(ws) else None
         cands = LEXICON.get(w, {_guess(w)})
-        if w in ("left", "right"):
+        if i in forced:
+            pos = forced[i]
+        elif w in ("left", "right"):
             pos = "ADJ" if nxt in _BODY else ("NOUN" if prev == "DET" else "ADV")
         elif w == "back" and prev in ("DET",):
             pos = "NOUN"
@@ -158,6 +173,8 @@ def tag(text: str) -> list[tuple[str, str]]:
         elif w == "to" and nxt is not None and "VERB" in LEXICON.get(nxt, ()) and nxt in _VERB_LEMMA \
                 and _VERB_LEMMA[nxt] == nxt:
             pos = "PART"
+        elif "ADV" in cands and "ADJ" in cands:
+            pos = "ADJ" if nxt is not None and "NOUN" in LEXICON.get(nxt, ()) and nxt not in _BODY_VERBS else "ADV"
         elif "VERB" in cands and "NOUN" in cands:
             pos = "NOUN" if prev in _DETLIKE else "VERB"
         elif len(cands) == 1:

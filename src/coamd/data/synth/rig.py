@@ -197,7 +197,7 @@ def two_bone(root: np.ndarray, target: np.ndarray, l1: float, l2: float, pole: n
     d = target - root
     dist = np.sqrt(np.sum(d * d, axis=-1, keepdims=True))
     dhat = d / np.maximum(dist, 1e-9)
-    dist = np.clip(dist, abs(l1 - l2) + 1e-3, (l1 + l2) * 0.9995)
+    dist = np.clip(dist, abs(l1 - l2) + 1e-3, (l1 + l2) * 0.9999)
     cos_a = np.clip((l1 * l1 + dist * dist - l2 * l2) / (2 * l1 * dist), -1.0, 1.0)
     p = pole - _dot(pole, dhat) * dhat
     p = _unit(p + 1e-6 * np.array([0.0, 0.0, 1.0]))

@@ -28,6 +28,15 @@ from coamd.train import (
 HERE = Path(__file__).resolve().parent
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Toy-sized models run fastest single-threaded (and do not fight other jobs for the 2 cores)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 class ToyData(torch.utils.data.Dataset):
     """y = x @ w + noise, with per-(epoch, index) noise like coamd.data's datasets."""
 
@@ -86,17 +95,17 @@ class ToyTask(TrainTask):
 
 
 def toy_cfg(**kw) -> TrainConfig:
-    base = dict(lr=1e-2, warmup_steps=3, milestones=[8], gamma=0.5, batch_size=8, max_steps=12, max_epochs=0,
-                grad_clip=1.0, ema_decay=0.9, accumulation=2, log_every=1, val_every=5, ckpt_every=4,
-                text="hash", amp="off")
+    base = {"lr": 1e-2, "warmup_steps": 3, "milestones": [8], "gamma": 0.5, "batch_size": 8, "max_steps": 12,
+            "max_epochs": 0, "grad_clip": 1.0, "ema_decay": 0.9, "accumulation": 2, "log_every": 1, "val_every": 5,
+            "ckpt_every": 4, "text": "hash", "amp": "off"}
     base.update(kw)
     cfg = TrainConfig(**base)
     cfg.check()
     return cfg
 
 
-def run_toy(run_dir, resume=False, dist=DistInfo(), dropout=0.1, slow=0.0, **kw):
-    ctx = TaskContext(cfg=toy_cfg(**kw), device=torch.device("cpu"), dist=dist, run_dir=Path(run_dir))
+def run_toy(run_dir, resume=False, dist=None, dropout=0.1, slow=0.0, **kw):
+    ctx = TaskContext(cfg=toy_cfg(**kw), device=torch.device("cpu"), dist=dist or DistInfo(), run_dir=Path(run_dir))
     trainer = Trainer(ToyTask(ctx, dropout=dropout, slow=slow), resume=resume, progress=False,
                       resume_hint=f"resume {run_dir}")
     return trainer, trainer.fit()
@@ -179,11 +188,12 @@ def _child_main(run_dir: str, resume: bool) -> int:
     return 130 if result.status == "interrupted" else 0
 
 
+@pytest.mark.slow  # tests/test_train_cli.py covers SIGINT through `coamd train` in the default run
 def test_sigint_saves_a_checkpoint_and_resume_continues(tmp_path):
     run = tmp_path / "run"
     code = f"import sys; sys.path.insert(0, {str(HERE)!r}); import test_train_loop as t; " \
            f"sys.exit(t._child_main({str(run)!r}, {{}}))"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen([sys.executable, "-c", code.format(False)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 60

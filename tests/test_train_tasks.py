@@ -1,5 +1,6 @@
 """The four training tasks (AE, MAR, generator, length) through the trainer on a tiny corpus."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -79,25 +80,38 @@ def corpus(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _one_thread():
+    """Toy-sized models run fastest single-threaded (and do not fight other jobs for the 2 cores)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.fixture(autouse=True)
 def _private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("COAMD_CACHE", str(tmp_path / "cache"))
 
 
-def _train(kind, corpus, run_dir, overrides=(), resume=False):
+def _train(kind, corpus, run_dir, overrides=(), resume=False, model_cfg=None):
     from coamd.train.tasks import build_task
 
     cfg = load_train_config(kind, None, [f"data={corpus}", "text=hash", "amp=off", "log_every=1", *overrides])
     ctx = TaskContext(cfg=cfg, device=torch.device("cpu"), dist=DistInfo(), run_dir=Path(run_dir), progress=False)
-    task = build_task(kind, ctx, tiny_config(text_dim=16), resolve_data(cfg.data))
+    task = build_task(kind, ctx, model_cfg or tiny_config(text_dim=16), resolve_data(cfg.data))
     result = Trainer(task, resume=resume, progress=False).fit()
     return task, result
 
 
-def _curve(run_dir):
+def _rows(path):
     import csv
 
-    with open(Path(run_dir) / "log.csv") as f:
-        return [float(r["loss"]) for r in csv.DictReader(f)]
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def _curve(run_dir):
+    return [float(r["loss"]) for r in _rows(Path(run_dir) / "log.csv")]
 
 
 def test_ae_trains_and_its_checkpoint_loads_as_a_model(corpus, tmp_path):
@@ -109,23 +123,19 @@ def test_ae_trains_and_its_checkpoint_loads_as_a_model(corpus, tmp_path):
     cfg, payload = load_model_checkpoint(run / "checkpoints" / "best.pt")           # the models' loader reads it
     ae = load_module(task.build_model(), payload, "ae")
     assert payload["extra"]["mean"].shape == (66,) and payload["extra"]["text_backend"] == "hash"
-    import csv
-
-    rows = list(csv.DictReader(open(run / "val.csv")))
+    rows = _rows(run / "val.csv")
     assert [int(r["step"]) for r in rows] == [15, 30] and float(rows[-1]["mpjpe_mm"]) > 0
     assert ae.encode(torch.zeros(1, 8, 66)).shape == (1, 2, cfg.ae.latent_dim)
 
 
 def test_mar_trains_both_towers_and_reports_recognition_and_retrieval(corpus, tmp_path):
     run = tmp_path / "mar"
-    task, result = _train("mar", corpus, run, ["batch_size=8", "max_steps=12", "max_epochs=0", "lr=1e-3",
-                                               "val_every=12"])
-    import csv
-
-    row = list(csv.DictReader(open(run / "val.csv")))[-1]
+    task, _ = _train("mar", corpus, run, ["batch_size=8", "max_steps=12", "max_epochs=0", "lr=1e-3",
+                                          "val_every=12"])
+    row = _rows(run / "val.csv")[-1]
     assert {"recog_acc", "t2m_R1", "m2t_R1"} <= set(row)
     assert 0.0 <= float(row["recog_acc"]) <= 1.0
-    log = list(csv.DictReader(open(run / "log.csv")))
+    log = _rows(run / "log.csv")
     assert {"desc_nce", "recog"} <= set(log[0])                              # L_desc and L_recog both train
     ckpt = load_checkpoint(run / "checkpoints" / "latest.pt", kind="mar")
     assert ckpt["extra"]["label_names"] == list(ACTIONS)
@@ -150,7 +160,7 @@ def test_generator_trains_on_cached_latents_of_the_sibling_ae(corpus, tmp_path):
     runs = tmp_path / "runs"
     _train("ae", corpus, runs / "ae", ["batch_size=16", "max_steps=4", "max_epochs=0", "window_stride=16",
                                        "val_every=0"])
-    task, result = _train("generator", corpus, runs / "gen",
+    task, _ = _train("generator", corpus, runs / "gen",
                           ["batch_size=8", "max_steps=20", "max_epochs=0", "lr=1e-3", "warmup_steps=2",
                            "val_every=10", "ema_decay=0.9"])
     ae_hash = task.ae_hash
@@ -180,11 +190,31 @@ def test_generator_without_an_ae_says_how_to_get_one(corpus, tmp_path):
 
 def test_length_estimator_learns_token_counts(corpus, tmp_path):
     run = tmp_path / "len"
-    _, result = _train("length", corpus, run, ["batch_size=8", "max_steps=40", "max_epochs=0", "lr=3e-3",
-                                               "warmup_steps=0", "val_every=20"])
-    import csv
-
-    rows = list(csv.DictReader(open(run / "val.csv")))
+    _train("length", corpus, run, ["batch_size=8", "max_steps=40", "max_epochs=0", "lr=3e-3", "warmup_steps=0",
+                                   "val_every=20"])
+    rows = _rows(run / "val.csv")
     assert {"loss", "acc", "mae_tokens"} <= set(rows[0])
     curve = _curve(run)
     assert np.mean(curve[-5:]) < np.mean(curve[:5])
+
+
+def test_generator_resume_matches_the_straight_run_exactly(corpus, tmp_path):
+    """Random masks, condition dropout, noise and dropout all replay after a resume (CPU)."""
+    runs = tmp_path / "runs"
+    _train("ae", corpus, runs / "ae", ["batch_size=16", "max_steps=2", "max_epochs=0", "window_stride=16",
+                                       "val_every=0"])
+    over = ["batch_size=4", "max_epochs=0", "val_every=2", "ckpt_every=2", "ema_decay=0.9", "accumulation=2",
+            "grad_clip=1.0", "lr=1e-3", "warmup_steps=1", f"ae_checkpoint={runs / 'ae'}"]
+    tiny = tiny_config(text_dim=16)
+    cfg = dataclasses.replace(tiny, generator=dataclasses.replace(tiny.generator, dropout=0.2))  # global-RNG use
+    _train("generator", corpus, runs / "straight", over + ["max_steps=6"], model_cfg=cfg)
+    _train("generator", corpus, runs / "split", over + ["max_steps=3"], model_cfg=cfg)   # ends mid-epoch
+    _train("generator", corpus, runs / "split", over + ["max_steps=6"], resume=True, model_cfg=cfg)
+    assert _curve(runs / "straight") == _curve(runs / "split")
+    a = load_checkpoint(runs / "straight" / "checkpoints" / "latest.pt")
+    b = load_checkpoint(runs / "split" / "checkpoints" / "latest.pt")
+    for k, v in a["train"]["model"].items():
+        assert torch.equal(v, b["train"]["model"][k]), k
+    assert a["train"]["step"] == b["train"]["step"] == 6 and a["train"]["epoch"] == b["train"]["epoch"]
+    first = load_checkpoint(runs / "split" / "checkpoints" / "step_4.pt")
+    assert not torch.equal(first["train"]["model"]["mask_latent"], a["train"]["model"]["mask_latent"])

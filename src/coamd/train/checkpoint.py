@@ -38,7 +38,7 @@ class CheckpointError(CoamdError):
 
 def capture_rng(generator: torch.Generator | None = None) -> dict[str, Any]:
     """Every RNG state as tensors (so the dict passes ``weights_only`` loading)."""
-    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    _, keys, pos, has_gauss, cached = np.random.get_state()
     version, py_state, gauss = random.getstate()
     state: dict[str, Any] = {
         "torch": torch.get_rng_state(),

@@ -14,7 +14,7 @@ from ..data import LabelledClips, MotionTextIndex, Normalizer
 from ..errors import CoamdError
 from ..models import ModelConfig
 from ..text import EmbeddingTable, TextEncoder, build_text_encoder
-from .data import DataSource, holdout, normalizer_for, open_split
+from .data import DataSource, holdout, normalizer_for, open_split, split_off_val
 from .distributed import barrier
 from .task import TaskContext, TrainTask
 
@@ -65,17 +65,21 @@ class MotionTask(TrainTask):
         return table
 
     # ------------------------------------------------------------------ data
-    def text_motion_splits(self, need_captions: bool = True) -> tuple[MotionTextIndex, MotionTextIndex | None]:
-        """(train index, val index or None) of a HumanML3D-layout folder."""
+    def text_motion_splits(self, need_captions: bool = True) -> tuple[MotionTextIndex, MotionTextIndex]:
+        """(train, val) of a HumanML3D-layout folder; without a val split, motions are held out of train."""
         if not self.source.text_motion:
             raise CoamdError(f"--data {self.source.root}: a {self.source.name} folder has no captions; "
                              f"'coamd train {self.kind}' needs a HumanML3D-layout dataset")
         train = open_split(self.source, "train")
         val = open_split(self.source, self.cfg.val_split, required=False)
+        if val is None or len(val.motion_ids) == 0:
+            if len(train.motion_ids) < 2:
+                raise CoamdError(f"{self.source.root}: no {self.cfg.val_split}.txt and too few training motions "
+                                 "to hold some out for validation")
+            train, val = split_off_val(train, VAL_FRACTION, self.cfg.seed)
+            self.say(f"no {self.cfg.val_split}.txt: holding out {len(val.motion_ids)} training motions for validation")
         if need_captions and len(train) == 0:
             raise CoamdError(f"{self.source.root}: no captioned training samples in train.txt")
-        if val is not None and len(val) == 0:
-            val = None
         return train, val
 
     def labelled_clips(self) -> tuple[LabelledClips, np.ndarray, np.ndarray]:

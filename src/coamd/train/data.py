@@ -13,6 +13,7 @@ they are computed over the training split.
 
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,8 +121,27 @@ def open_split(source: DataSource, split: str, required: bool = True) -> MotionT
     return MotionTextIndex(source.root, split, dataset=source.name)
 
 
+def subset_index(index: MotionTextIndex, motion_ids: set[str], split: str) -> MotionTextIndex:
+    """A view of ``index`` restricted to ``motion_ids`` (their samples and sub-clips), named ``split``."""
+    view = copy.copy(index)
+    view.split = split
+    view.motion_ids = [m for m in index.motion_ids if m in motion_ids]
+    view.samples = [s for s in index.samples if s.motion_id in motion_ids]
+    view._lengths = {m: n for m, n in index._lengths.items() if m in motion_ids}
+    view._by_name = {s.name: i for i, s in enumerate(view.samples)}
+    return view
+
+
+def split_off_val(index: MotionTextIndex, fraction: float, seed: int) -> tuple[MotionTextIndex, MotionTextIndex]:
+    """(train, val) views of a split without a val file: whole motions held out, so no sub-clip leaks."""
+    ids = index.motion_ids
+    tr, va = holdout(len(ids), fraction, seed)
+    return (subset_index(index, {ids[i] for i in tr}, index.split),
+            subset_index(index, {ids[i] for i in va}, f"{index.split}-heldout"))
+
+
 def holdout(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Deterministic (train, val) index split of ``range(n)`` for datasets without a val split."""
     order = np.random.default_rng((seed, 991)).permutation(n)
-    k = max(1, int(round(n * fraction))) if n > 1 else 0
+    k = max(1, round(n * fraction)) if n > 1 else 0
     return np.sort(order[k:]), np.sort(order[:k])

@@ -294,8 +294,9 @@ class Trainer:
         if self.dist.is_main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             if self.config_dump is not None:
-                from ..atomic import atomic_open
                 import yaml
+
+                from ..atomic import atomic_open
 
                 with atomic_open(self.run_dir / "config.yaml", "w") as f:
                     yaml.safe_dump(self.config_dump, f, sort_keys=False)

@@ -30,13 +30,7 @@ class AETask(MotionTask):
         if self.source.text_motion:
             train, val = self.text_motion_splits(need_captions=False)
             motions = [train.full_motion(k) for k in train.motion_ids]
-            if val is not None:
-                val_motions = [val.full_motion(k) for k in val.motion_ids]
-            else:
-                from .data import holdout
-
-                tr, va = holdout(len(motions), 0.1, self.cfg.seed)
-                motions, val_motions = [motions[i] for i in tr], [motions[i] for i in va]
+            val_motions = [val.full_motion(k) for k in val.motion_ids]
         else:
             clips, tr, va = self.labelled_clips()
             motions, val_motions = [clips.motion(int(i)) for i in tr], [clips.motion(int(i)) for i in va]

@@ -54,8 +54,6 @@ class GeneratorTask(MotionTask):
 
     def setup(self) -> None:
         train, val = self.text_motion_splits()
-        if val is None:
-            raise CoamdError(f"{self.source.root}: no {self.cfg.val_split}.txt split for generator validation")
         preset = normalizer_from_extra(self.ae_payload.get("extra", {}))
         self.set_normalizer((train.full_motion(k) for k in train.motion_ids), preset)
         self.ae_hash = file_hash(self.ae_path)

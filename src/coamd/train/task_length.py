@@ -44,10 +44,6 @@ class LengthTask(MotionTask):
 
     def setup(self) -> None:
         train, val = self.text_motion_splits()
-        if val is None:
-            from ..errors import CoamdError
-
-            raise CoamdError(f"{self.source.root}: no {self.cfg.val_split}.txt split for length validation")
         unit, cap = self.model_cfg.unit_length, self.source.spec.max_length
         top = self.model_cfg.length.max_tokens
 

@@ -56,8 +56,6 @@ class MARTask(MotionTask):
             self.has_labels, self.has_captions = train.has_labels, True
             make = ActionTextDataset if self.has_labels else TextMotionDataset
             self.train_set = make(train, self.normalizer, seed=self.cfg.seed)
-            if val is None:
-                raise CoamdError(f"{self.source.root}: no {self.cfg.val_split}.txt split for MAR model selection")
             self.val_set = make(val, self.normalizer, seed=self.cfg.seed, random_crop=False)
             self.label_names = list(self.train_set.label_names) if self.has_labels else []
             captions = [c.text for idx in (train, val) for s in idx.samples for c in s.captions]

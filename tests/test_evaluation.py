@@ -305,3 +305,19 @@ def test_trains_through_the_generic_trainer_and_loads_as_evaluators(tmp_path, on
     emb = ev.embed_motions(ev.normalize(joints)[None], [60])
     assert emb.shape == (1, 16) and torch.isfinite(emb).all()
     assert ev.clip_embed_texts(["a person waves"]).shape == (1, 16)
+
+
+def test_real_clip_embeds_the_same_alone_or_in_a_padded_batch(trained, realdata):
+    from coamd.data import compute_stats
+
+    joints = np.load(realdata / "humanml3d_sample" / "new_joints" / "012314.npy")      # (170, 22, 3) metres
+    x = compute_stats([joints]).normalize(joints.reshape(len(joints), 66)).astype(np.float32)
+    ev, synth = trained["ev"], trained["x"][0].numpy()                                # (64, 66)
+    batch = np.zeros((2, 196, 66), np.float32)
+    batch[0, :170], batch[1, :64] = x, synth
+    alone = ev.embed_motions(x[None], [170])
+    padded = ev.embed_motions(batch, [170, 64])
+    torch.testing.assert_close(padded[:1], alone, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(ev.clip_embed_motions(batch, [170, 64])[:1], ev.clip_embed_motions(x[None], [170]),
+                               atol=1e-4, rtol=1e-4)
+    assert not torch.allclose(padded[0], padded[1])

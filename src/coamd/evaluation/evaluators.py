@@ -114,7 +114,12 @@ class Evaluators:
     def encoder(self) -> TextEncoder:
         """The frozen token encoder of evaluator (b), built on first use."""
         if self._encoder is None:
-            self._encoder = text_encoder_for(self.text_backend, self.cfg, self.device)
+            enc = text_encoder_for(self.text_backend, self.cfg, self.device)
+            trained_with = self.info.get("text_model_id")
+            if trained_with and enc.model_id != trained_with:
+                raise CoamdError(f"text={self.text_backend}: these evaluators were trained with {trained_with!r} "
+                                 f"token embeddings, but {enc.model_id!r} was loaded")
+            self._encoder = enc
         return self._encoder
 
     @property

@@ -128,8 +128,6 @@ def read_prompts(path: str | os.PathLike) -> list[tuple[str, float | None]]:
         text, sep, tail = line.rpartition("#")
         if not sep:
             text, tail = line, "auto"
-        if not text.strip():
-            raise CoamdError(f"--prompts {path}:{n}: empty text before '#'")
         out.append((" ".join(text.split()), parse_seconds(tail.strip(), f"--prompts {path}:{n}")))
     if not out:
         raise CoamdError(f"--prompts {path}: no prompts in the file")

@@ -11,7 +11,7 @@ and the result is put in the canonical frame (`coamd.skeleton.canonicalize`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -123,15 +123,17 @@ def synthesize_clip(rng: np.random.Generator, spec: ClipSpec | list | str | None
             break
         if requested is None and len(names) > 1:
             continue  # replan a shorter clip
-    joints, contact = _assemble(body, poses, blends, instances)
-    if joints.shape[0] > MAX_FRAMES:
-        joints, contact = joints[:MAX_FRAMES], contact[:MAX_FRAMES]
-        for inst in instances:
-            inst.end = min(inst.end, MAX_FRAMES)
-    if joints.shape[0] < MAX_FRAMES and joints.shape[0] < MIN_FRAMES:
-        pad = MIN_FRAMES - joints.shape[0]
-        joints = np.concatenate([joints, np.repeat(joints[-1:], pad, axis=0)])
-        contact = np.concatenate([contact, np.repeat(contact[-1:], pad, axis=0)])
+    if total < MIN_FRAMES:  # too short: the person stands on for a moment (not captioned)
+        fill = (MIN_FRAMES - total + 12) / FPS
+        if ACTIONS[instances[-1].name].end == "stand":
+            poses.append(ACTIONS["stand"].build(body, style, {"duration": fill}, rng))
+        else:  # hold the final seated / lying pose
+            poses.append(_hold(poses[-1], int(np.ceil(fill * FPS))))
+        blends.append(8)
+    joints, contact, spans = _assemble(body, poses, blends)
+    for inst, (a, b) in zip(instances, spans):
+        inst.start, inst.end = a, min(b, MAX_FRAMES)
+    joints, contact = joints[:MAX_FRAMES], contact[:MAX_FRAMES]
     joints = _finish(joints, contact)
     captions = make_captions(rng, instances)
     labels = sorted({lab for inst in instances for lab in inst.labels})
@@ -175,18 +177,24 @@ def _contact_of(pose) -> np.ndarray:
     return grounded & still
 
 
-def _assemble(body: Body, poses, blends, instances):
+def _hold(pose, T: int):
+    """A still segment of ``T`` frames in the last frame's pose of ``pose``."""
+    arrays = {f.name: np.repeat(getattr(pose, f.name)[-1:], T, axis=0) for f in fields(pose)
+              if isinstance(getattr(pose, f.name), np.ndarray)}
+    return replace(pose, info={}, **arrays)
+
+
+def _assemble(body: Body, poses, blends):
     """Join segments (heading/position carried over, rotations slerped) and run FK."""
     roots, locs, heads, contacts = [], [], [], []
-    cursor = 0
+    spans: list[tuple[int, int]] = []
     for k, pose in enumerate(poses):
         root, loc = pose_to_local(body, pose)
         heading = pose.yaw.copy()
         contact = _contact_of(pose)
         if k == 0:
             roots, locs, heads, contacts = root, loc, heading, contact
-            instances[k].start, instances[k].end = 0, pose.T
-            cursor = pose.T
+            spans.append((0, pose.T))
             continue
         B = min(blends[k - 1], pose.T // 2, roots.shape[0] // 2)
         s = roots.shape[0] - B
@@ -209,11 +217,9 @@ def _assemble(body: Body, poses, blends, instances):
         locs = np.concatenate([locs, loc[B:]])
         heads = np.concatenate([heads, heading[B:]])
         contacts = np.concatenate([contacts, contact[B:]])
-        instances[k].start = s
-        instances[k].end = roots.shape[0]
-        cursor = roots.shape[0]
+        spans.append((s, roots.shape[0]))
     joints, _ = forward_kinematics(SMPL22, locs, body.offsets, roots)
-    return joints, contacts
+    return joints, contacts, spans
 
 
 def _finish(joints: np.ndarray, contact: np.ndarray) -> np.ndarray:

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .body import Body, Style
-from .curves import keys, merge_intervals, minjerk, smooth, wrap
+from .curves import merge_intervals, minjerk, smooth, wrap
 from .rig import LEFT, MIRROR, ry, stand_feet
+
+
+_PITCH_S = (0.0, 0.3, 0.8, 1.0)  # swing phase keys of the foot pitch: toe-off, mid-swing, pre-strike, strike
 
 
 @dataclass
@@ -67,7 +70,7 @@ def foot_tracks(steps: list[list[Step]], t: np.ndarray, clearance: float = 0.1, 
             ball[m, f] = st.ball + prog[:, None] * d
             ball[m, f, 1] = lift * np.sin(np.pi * s ** (1.0 / (1.0 + tuck)))
             yaw[m, f] = st.yaw + wrap(np.asarray(nx.yaw - st.yaw)) * minjerk(s)
-            pitch[m, f] = keys([0.0, 0.3, 0.8, 1.0], [st.heel, 0.3 * st.heel, -toe_up, 0.0], s, spline=True)
+            pitch[m, f] = np.interp(s, _PITCH_S, [st.heel, 0.3 * st.heel, -toe_up, 0.0])
     return ball, yaw, pitch, contact
 
 

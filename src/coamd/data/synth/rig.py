@@ -25,7 +25,6 @@ from .curves import smooth
 
 LEFT, RIGHT = 0, 1
 MIRROR = np.array([-1.0, 1.0, 1.0])
-_SIDE = np.array([1.0, -1.0])  # x sign of the left / right side
 
 
 def _axis(a, i: int, j: int, sign: float) -> np.ndarray:
@@ -230,9 +229,9 @@ def _trunk(a: np.ndarray, frac: float) -> np.ndarray:
 
 
 def _blend_dirs(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted (w (T,), u, v) direction pairs -> normalised blend."""
-    u = sum(w[:, None] * a for w, a, _ in parts)
-    v = sum(w[:, None] * b for w, _, b in parts)
+    """Weighted (w (...), u (..., 3), v (..., 3)) direction pairs -> normalised blend."""
+    u = sum(w[..., None] * a for w, a, _ in parts)
+    v = sum(w[..., None] * b for w, _, b in parts)
     return _unit(u), _unit(v)
 
 
@@ -249,73 +248,66 @@ def pose_to_local(body: Body, pose: Pose) -> tuple[np.ndarray, np.ndarray]:
     g9 = g0 @ loc[:, 3] @ loc[:, 6] @ loc[:, 9]
     p9 = pose.root + mv(g0, off[3]) + mv(g0 @ loc[:, 3], off[6]) + mv(g0 @ loc[:, 3] @ loc[:, 6], off[9])
     loc[:, 12] = _trunk(pose.neck, 1.0)
-    # arms
-    for s, (cj, sj, ej) in enumerate(((13, 16, 18), (14, 17, 19))):
-        el, pr = pose.collar[:, s, 0], pose.collar[:, s, 1]
-        lc = rz(el) @ ry(-pr)
-        if s == RIGHT:
-            lc = MIRROR[:, None] * lc * MIRROR[None, :]
-        loc[:, cj] = lc
-        gc = g9 @ lc
-        a = pose.arm[:, s]
-        u, v, hint = limb_dirs(a[:, 0], a[:, 1], a[:, 2], a[:, 3], 1.0)
-        if s == RIGHT:
-            u, v, hint = u * MIRROR, v * MIRROR, hint * MIRROR
-        u, v, hint = mv(g9, u), mv(g9, v), mv(g9, hint)
-        w_ik = pose.arm_ik[:, s]
-        w_dir = pose.arm_dir_w[:, s] if pose.arm_dir_w is not None else np.zeros(T)
-        parts = [(np.clip(1.0 - w_ik - w_dir, 0.0, 1.0), u, v)]
-        if w_ik.any():
-            shoulder = p9 + mv(g9, off[cj]) + mv(gc, off[sj])
-            if pose.arm_pole is not None:
-                pole = pose.arm_pole[:, s]
-            else:
-                pole = mv(g9, np.array([_SIDE[s] * 0.5, -0.45, -0.75]))
-            ui, vi = two_bone(shoulder, pose.arm_target[:, s], body.upper_arm, body.forearm, pole)
-            parts.append((w_ik, ui, vi))
-            hint = np.where(w_ik[:, None] > 0.5, vi - _dot(vi, ui) * ui, hint)
-        if w_dir.any():
-            parts.append((w_dir, pose.arm_dirs[:, s, 0], pose.arm_dirs[:, s, 1]))
-        u, v = _blend_dirs(parts)
-        g_upper, theta = aim(u, v, hint, 1.0)
-        loc[:, sj] = np.swapaxes(gc, -1, -2) @ g_upper
-        loc[:, ej] = rx(-theta)
-    # legs
-    g0t = np.swapaxes(g0, -1, -2)
-    fwd = g0[:, :, 2]
-    for s, (hj, kj, aj) in enumerate(((1, 4, 7), (2, 5, 8))):
-        lg = pose.leg[:, s]
-        u, v, hint = limb_dirs(lg[:, 0], lg[:, 1], lg[:, 2], np.zeros(T), -1.0)
-        if s == RIGHT:
-            u, v, hint = u * MIRROR, v * MIRROR, hint * MIRROR
-        u, v, hint = mv(g0, u), mv(g0, v), mv(g0, hint)
-        w_ik = pose.leg_ik[:, s]
-        w_dir = pose.leg_dir_w[:, s] if pose.leg_dir_w is not None else np.zeros(T)
-        parts = [(np.clip(1.0 - w_ik - w_dir, 0.0, 1.0), u, v)]
-        foot_off = off[10] if s == LEFT else off[11]
-        g_foot_ik = ryxz(pose.foot_yaw[:, s], pose.foot_pitch[:, s], 0.0 * pose.foot_pitch[:, s])
-        if w_ik.any():
-            hip = pose.root + mv(g0, off[hj])
-            ankle = pose.ball[:, s] - mv(g_foot_ik, foot_off)
-            if pose.knee_pole is not None:
-                pole = pose.knee_pole[:, s]
-            else:
-                foot_fwd = np.stack([np.sin(pose.foot_yaw[:, s]), np.zeros(T), np.cos(pose.foot_yaw[:, s])], -1)
-                pole = fwd + foot_fwd
-            ui, vi = two_bone(hip, ankle, body.thigh, body.shank, pole)
-            parts.append((w_ik, ui, vi))
-            hint = np.where(w_ik[:, None] > 0.5, _dot(vi, ui) * ui - vi, hint)
-        if w_dir.any():
-            parts.append((w_dir, pose.leg_dirs[:, s, 0], pose.leg_dirs[:, s, 1]))
-        u, v = _blend_dirs(parts)
-        g_thigh, theta = aim(u, v, hint, -1.0)
-        loc[:, hj] = g0t @ g_thigh
-        loc[:, kj] = rx(theta)
-        g_shank = g_thigh @ loc[:, kj]
-        g_foot = g_shank @ rx(lg[:, 3])
-        if w_ik.any():
-            g_foot = _nlerp_rot(g_foot, g_foot_ik, w_ik)
-        loc[:, aj] = np.swapaxes(g_shank, -1, -2) @ g_foot
+    # arms, both sides at once: (T, 2, ...) with the right side mirrored
+    side_m = np.array([[1.0, 1.0, 1.0], MIRROR])  # (2, 3)
+    lc = rz(pose.collar[..., 0]) @ ry(-pose.collar[..., 1])  # (T, 2, 3, 3)
+    lc[:, RIGHT] = MIRROR[:, None] * lc[:, RIGHT] * MIRROR[None, :]
+    loc[:, 13:15] = lc
+    g9s = g9[:, None]
+    gc = g9s @ lc
+    a = pose.arm
+    u, v, hint = limb_dirs(a[..., 0], a[..., 1], a[..., 2], a[..., 3], 1.0)
+    u, v, hint = mv(g9s, u * side_m), mv(g9s, v * side_m), mv(g9s, hint * side_m)
+    w_ik = pose.arm_ik
+    w_dir = pose.arm_dir_w if pose.arm_dir_w is not None else np.zeros((T, 2))
+    parts = [(np.clip(1.0 - w_ik - w_dir, 0.0, 1.0), u, v)]
+    if w_ik.any():
+        shoulder = p9[:, None] + mv(g9s, off[13:15]) + mv(gc, off[16:18])
+        if pose.arm_pole is not None:
+            pole = pose.arm_pole
+        else:
+            pole = mv(g9s, np.array([[0.5, -0.45, -0.75], [-0.5, -0.45, -0.75]]))
+        ui, vi = two_bone(shoulder, pose.arm_target, body.upper_arm, body.forearm, pole)
+        parts.append((w_ik, ui, vi))
+        hint = np.where(w_ik[..., None] > 0.5, vi - _dot(vi, ui) * ui, hint)
+    if w_dir.any():
+        parts.append((w_dir, pose.arm_dirs[:, :, 0], pose.arm_dirs[:, :, 1]))
+    u, v = _blend_dirs(parts)
+    g_upper, theta = aim(u, v, hint, 1.0)
+    loc[:, 16:18] = np.swapaxes(gc, -1, -2) @ g_upper
+    loc[:, 18:20] = rx(-theta)
+    # legs, both sides at once
+    g0s = g0[:, None]
+    lg = pose.leg
+    u, v, hint = limb_dirs(lg[..., 0], lg[..., 1], lg[..., 2], np.zeros((T, 2)), -1.0)
+    u, v, hint = mv(g0s, u * side_m), mv(g0s, v * side_m), mv(g0s, hint * side_m)
+    w_ik = pose.leg_ik
+    w_dir = pose.leg_dir_w if pose.leg_dir_w is not None else np.zeros((T, 2))
+    parts = [(np.clip(1.0 - w_ik - w_dir, 0.0, 1.0), u, v)]
+    g_foot_ik = ryxz(pose.foot_yaw, pose.foot_pitch, np.zeros((T, 2)))  # (T, 2, 3, 3)
+    if w_ik.any():
+        hip = pose.root[:, None] + mv(g0s, off[1:3])
+        ankle = pose.ball - mv(g_foot_ik, off[10:12])
+        if pose.knee_pole is not None:
+            pole = pose.knee_pole
+        else:
+            foot_fwd = np.stack([np.sin(pose.foot_yaw), np.zeros((T, 2)), np.cos(pose.foot_yaw)], -1)
+            pole = g0s[..., 2] + foot_fwd
+        ui, vi = two_bone(hip, ankle, body.thigh, body.shank, pole)
+        parts.append((w_ik, ui, vi))
+        hint = np.where(w_ik[..., None] > 0.5, _dot(vi, ui) * ui - vi, hint)
+    if w_dir.any():
+        parts.append((w_dir, pose.leg_dirs[:, :, 0], pose.leg_dirs[:, :, 1]))
+    u, v = _blend_dirs(parts)
+    g_thigh, theta = aim(u, v, hint, -1.0)
+    loc[:, 1:3] = np.swapaxes(g0s, -1, -2) @ g_thigh
+    knee = rx(theta)
+    loc[:, 4:6] = knee
+    g_shank = g_thigh @ knee
+    g_foot = g_shank @ rx(lg[..., 3])
+    if w_ik.any():
+        g_foot = _nlerp_rot(g_foot, g_foot_ik, w_ik)
+    loc[:, 7:9] = np.swapaxes(g_shank, -1, -2) @ g_foot
     return pose.root.copy(), loc
 
 
@@ -349,9 +341,9 @@ def clamp_reach(body: Body, pose: Pose, margin: float = 0.99) -> None:
 
 
 def _nlerp_rot(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Per-frame blend of two rotation fields (T, 3, 3) with weight w (T,) on ``b``, re-orthonormalised."""
-    m = (1.0 - w)[:, None, None] * a + w[:, None, None] * b
-    x = _unit(m[:, :, 0])
-    y = m[:, :, 1] - _dot(m[:, :, 1], x) * x
+    """Blend of two rotation fields (..., 3, 3) with weight w (...) on ``b``, re-orthonormalised."""
+    m = (1.0 - w)[..., None, None] * a + w[..., None, None] * b
+    x = _unit(m[..., :, 0])
+    y = m[..., :, 1] - _dot(m[..., :, 1], x) * x
     y = _unit(y)
     return np.stack([x, y, cross(x, y)], axis=-1)

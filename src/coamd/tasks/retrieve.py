@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,7 @@ from .recognize import embed_motions
 
 GALLERY_FORMAT, GALLERY_VERSION = "coamd-gallery", 1
 CHUNK = 65536
+F32_CACHE = 1 << 26
 
 
 class GalleryError(CoamdError):
@@ -48,13 +49,23 @@ class Gallery:
     frames: np.ndarray              # (N,) int
     model: str = ""
     text_backend: str = ""
+    _f32: torch.Tensor | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return int(self.embeddings.shape[0])
 
     def search(self, queries: torch.Tensor, top_k: int = 10) -> tuple[torch.Tensor, torch.Tensor]:
-        """Cosine scores and indices (Q, k) of the best ``top_k`` rows for L2-normalised queries (Q, E)."""
-        return top_matches(queries, self.embeddings, top_k)
+        """Cosine scores and indices (Q, k) of the best ``top_k`` rows for L2-normalised queries (Q, E).
+
+        A float16 gallery of up to 2^26 values (e.g. 131k x 512, 256 MB as float32) is converted to
+        float32 once and kept, so repeated queries skip the conversion.
+        """
+        matrix = self.embeddings
+        if matrix.dtype != torch.float32 and matrix.numel() <= F32_CACHE:
+            if self._f32 is None:
+                self._f32 = matrix.float()
+            matrix = self._f32
+        return top_matches(queries, matrix, top_k)
 
     def save(self, path: str | os.PathLike) -> Path:
         path = Path(path)

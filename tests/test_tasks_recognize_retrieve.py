@@ -1,0 +1,123 @@
+"""Zero-shot recognition windows and scores, MAR embeddings, and retrieval galleries at scale."""
+
+import time
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from coamd.errors import CoamdError
+from coamd.tasks import build_gallery, load_bundle, load_gallery, make_random_bundle, recognize
+from coamd.tasks.recognize import embed_motions, parse_labels, windows
+from coamd.tasks.retrieve import Gallery, GalleryError, check_model, is_gallery_file, rank_motions, rank_texts, \
+    top_matches
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    return load_bundle(make_random_bundle(tmp_path_factory.mktemp("bundle") / "tiny"), parts=("mar",))
+
+
+def motion(T, seed):
+    g = np.random.default_rng(seed)
+    base = g.normal(0.0, 0.3, (1, 22, 3))
+    drift = np.cumsum(g.normal(0.0, 0.02, (T, 22, 3)), axis=0)
+    return (base + drift).astype(np.float32)
+
+
+def test_windows_cover_long_clips():
+    assert windows(50) == [(0, 50)] and windows(196) == [(0, 196)]
+    assert windows(300) == [(0, 196), (98, 294), (104, 300)]
+    w = windows(1000)
+    assert w[0][0] == 0 and w[-1][1] == 1000 and all(e - s == 196 for s, e in w)
+    assert all(b[0] - a[0] <= 98 for a, b in zip(w, w[1:]))
+
+
+def test_long_clips_average_their_window_embeddings(bundle):
+    long = motion(300, 0)
+    parts = embed_motions(bundle, [long[s:e] for s, e in windows(300)])          # (3, E)
+    whole = embed_motions(bundle, [long])[0]
+    torch.testing.assert_close(whole, F.normalize(parts.mean(0), dim=0), atol=1e-5, rtol=1e-5)
+    assert torch.allclose(embed_motions(bundle, [long[:100]]).norm(dim=-1), torch.ones(1))
+
+
+def test_recognition_ranks_any_label_list(bundle):
+    clips = [motion(60, 1), motion(250, 2)]
+    labels = ["walk", "run", "jump", "sit down", "wave"]
+    res = recognize(bundle, clips, labels, top_k=3)
+    assert len(res) == 2 and all(len(r.labels) == 3 for r in res)
+    f = embed_motions(bundle, clips)
+    cos = F.normalize(f, dim=-1) @ F.normalize(bundle.mar.encode_labels(bundle.sentences(labels)), dim=-1).T
+    for r, row in zip(res, cos):
+        order = row.argsort(descending=True)[:3].tolist()
+        assert r.labels == [labels[i] for i in order]
+        assert np.allclose(r.scores, row[order].tolist(), atol=1e-5)
+        assert r.scores == sorted(r.scores, reverse=True) and r.probs == sorted(r.probs, reverse=True)
+    full = recognize(bundle, clips[:1], labels, top_k=10)[0]
+    assert len(full.labels) == 5 and abs(sum(full.probs) - 1.0) < 1e-5
+    assert recognize(bundle, clips[:1])[0].labels[0] in bundle.label_names        # default: the bundle's labels
+    assert parse_labels("walk, run,,walk") == ["walk", "run"]
+    with pytest.raises(CoamdError, match="no labels"):
+        parse_labels(" , ")
+
+
+def test_top_matches_is_exact_across_chunks():
+    g = torch.Generator().manual_seed(0)
+    m = F.normalize(torch.randn(70000, 16, generator=g), dim=-1)
+    q = F.normalize(torch.randn(3, 16, generator=g), dim=-1)
+    s, i = top_matches(q, m, 7)
+    ref = (q @ m.T).topk(7, dim=1)
+    assert torch.equal(i, ref.indices) and torch.allclose(s, ref.values)
+    s, i = top_matches(q, m[:4], 10)
+    assert s.shape == (3, 4)
+
+
+def test_100k_gallery_search_is_fast():
+    g = torch.Generator().manual_seed(0)
+    emb = F.normalize(torch.randn(100_000, 512, generator=g), dim=-1).half()
+    gallery = Gallery(emb, [f"m{i}" for i in range(100_000)], [""] * 100_000, np.full(100_000, 60))
+    query = emb[12345:12346].float()
+    times = []
+    for _ in range(2):                                  # the first search also converts float16 -> float32
+        t0 = time.perf_counter()
+        scores, idx = gallery.search(query, 10)
+        times.append(time.perf_counter() - t0)
+    assert idx[0, 0].item() == 12345 and scores.shape == (1, 10)
+    assert max(times) < 1.0, f"searching 100k x 512 took {times} s"
+
+
+def test_gallery_round_trip_and_ranking_mechanics(bundle, tmp_path):
+    clips = {f"c{i}.npy": motion(40 + 30 * i, 10 + i) for i in range(4)}
+    for name, m in clips.items():
+        np.save(tmp_path / name, m)
+    (tmp_path / "notes.txt").write_text("not a motion")
+    gallery = build_gallery(bundle, [tmp_path])
+    assert sorted(p.rsplit("/", 1)[1] for p in gallery.paths) == sorted(clips)
+    assert gallery.embeddings.dtype == torch.float16 and len(gallery) == 4
+    path = gallery.save(tmp_path / "g.idx")
+    assert is_gallery_file(path) and not is_gallery_file(tmp_path / "c0.npy")
+    back = load_gallery(path)
+    assert back.paths == gallery.paths and torch.equal(back.embeddings, gallery.embeddings)
+    assert back.model == bundle.part_id("mar") and list(back.frames) == list(gallery.frames)
+    # a gallery motion queried by its own embedding comes first
+    i = 2
+    s, idx = back.search(back.embeddings[i:i + 1].float(), 4)
+    assert idx[0, 0].item() == i and s[0].tolist() == sorted(s[0].tolist(), reverse=True)
+    rows = rank_motions(bundle, ["a person walks", "jump"], back, top_k=2)
+    assert [len(r) for r in rows] == [2, 2] and rows[0][0]["rank"] == 1 and {"path", "score"} <= set(rows[0][0])
+    texts = rank_texts(bundle, [clips["c0.npy"]], ["walk", "run", "jump"], top_k=3)[0]
+    assert sorted(r["text"] for r in texts) == ["jump", "run", "walk"]
+    back.model = "0" * 16
+    with pytest.raises(GalleryError, match="rebuild"):
+        check_model(back, bundle)
+    with pytest.raises(GalleryError, match="not a gallery index"):
+        load_gallery(tmp_path / "notes.txt")

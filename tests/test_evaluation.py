@@ -191,6 +191,22 @@ def test_shapes_finite_losses_and_padding_invariance(glove):
         model.clip.encode_motion(x[..., :63], n)
 
 
+def test_margin_loss_modes_and_false_negatives():
+    from coamd.evaluation import margin_loss
+
+    text = torch.tensor([[0.0, 0.0], [3.0, 0.0], [0.0, 4.0]])
+    motion = text.clone()
+    caps = ["walk", "run", "walk"]                       # rows 0 and 2 share a caption: never negatives
+    loss, logs = margin_loss(text, motion, caps, margin=10.0, negatives="all")
+    # positives at distance 0; negatives (0,1), (1,0), (1,2), (2,1) at distances 3, 3, 5, 5
+    assert float(loss) == pytest.approx(logs["match_neg"]) and logs["match_pos"] == 0 and logs["match_neg"] == pytest.approx((49 + 49 + 25 + 25) / 4)
+    g = torch.Generator().manual_seed(0)
+    _, shifted = margin_loss(text, motion, caps, margin=10.0, generator=g, negatives="shift")
+    assert shifted["match_neg"] == pytest.approx((49 + 25) / 2)   # either shift: one 3-away and one 5-away pair
+    with pytest.raises(CoamdError, match="negatives"):
+        margin_loss(text, motion, caps, 10.0, negatives="some")
+
+
 def test_overfitting_32_pairs_lifts_r_precision_far_above_chance(trained):
     ev, caps, x, n = trained["ev"], trained["caps"], trained["x"], trained["n"]
     assert trained["before"] < 0.3                                   # chance is 1/32

@@ -1,17 +1,19 @@
 """Evaluator (a): Guo et al. (2022)'s text-motion matching model on absolute coordinates (paper-brief §6.1a).
 
 Motion: ``MovementConvEncoder`` (Conv1d k4 s2 -> Dropout -> LeakyReLU(0.2), twice: 4x temporal
-down-sampling, then a per-step Linear) -> ``MotionGRUEncoder`` (Linear, bidirectional GRU with a
+down-sampling, then a per-step Linear) -> ``BiGRUEncoder`` (Linear, bidirectional GRU with a
 learned initial state over ``lengths // 4`` packed steps, then Linear -> LayerNorm -> LeakyReLU ->
 Linear on the final forward/backward states). Text: frozen word vectors (+ a Linear of the POS
 one-hot) -> Linear -> bidirectional GRU -> the same output head.
 
-Loss: Guo's contrastive margin loss. For a batch of matched pairs, d = ||text - motion||;
-L = mean(d_pos²) + mean(max(0, margin - d_neg)²), where the negatives pair every caption with the
-motion ``shift`` places further along the batch (shift drawn in [1, B-1]; upstream may draw 0,
-which makes the "negatives" the positives). Pairs whose captions are identical are left out of
-the negative term. The margin (10) fixes the embedding scale, which is why MM-Dist and Diversity
-values are comparable across papers only under the same evaluator.
+Loss: Guo's contrastive margin loss, d = ||text - motion||:
+L = mean(d_pos²) + mean over negatives of max(0, margin - d_neg)². Guo pairs every caption with
+the motion ``shift`` places further along the batch (``negatives: shift``; we draw shift in
+[1, B-1], upstream may draw 0, which makes the "negatives" the positives); the default
+``negatives: all`` averages the hinge over every non-matching pair instead (same minimiser, a far
+less noisy gradient). Pairs with identical captions are never negatives. The margin (10) fixes
+the embedding scale, which is why MM-Dist and Diversity values are comparable across papers only
+under the same evaluator.
 """
 
 from __future__ import annotations

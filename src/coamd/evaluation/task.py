@@ -40,6 +40,7 @@ class EvaluatorTask(MotionTask):
     def __init__(self, ctx: TaskContext, model_cfg: EvaluatorConfig, source: DataSource) -> None:
         super().__init__(ctx, model_cfg, source)  # type: ignore[arg-type]  # EvaluatorConfig quacks like one
         self.vocab: WordVocab | None = None
+        self.find_unused_parameters = ctx.cfg.clip_weight == 0   # DDP: evaluator (b) then gets no gradient
 
     @property
     def encoder(self) -> TextEncoder:

@@ -45,8 +45,8 @@ def test_limb_angle_conventions():
     assert u == pytest.approx([1, 0, 0], abs=1e-9) and v == pytest.approx([0, 1, 0], abs=1e-9)  # wave pose
     u, v, _ = limb_dirs(z, z, np.array(np.pi / 2), z, -1.0)  # knee bends the shank backwards
     assert v == pytest.approx([0, 0, -1], abs=1e-9)
-    e, az = sagittal(np.array(0.0), np.array(0.0))
-    assert e == pytest.approx(0.0)
+    e, az = sagittal(np.array(0.3), np.array(0.0))  # swung forward: elevation 0.3 in the forward plane
+    assert (e, az) == pytest.approx((0.3, 0.0))
 
 
 def test_two_bone_ik_reaches_reachable_targets_with_the_joint_towards_the_pole():

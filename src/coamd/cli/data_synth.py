@@ -49,9 +49,12 @@ def run(args) -> int:
 
 
 def _report(stats: dict, out: Path, seconds: float) -> str:
+    mirrored = ", mirrored" if stats["mirrored"] else ""
+    rate = stats["clips"] / max(seconds, 1e-9)
+    head = (f"wrote {stats['files']} motions ({stats['clips']} clips{mirrored}, {stats['hours']:.2f} h) to {out} "
+            f"in {seconds:.1f} s ({rate:.0f} clips/s)")
     lines = [
-        f"wrote {stats['files']} motions ({stats['clips']} clips{', mirrored' if stats['mirrored'] else ''}, "
-        f"{stats['hours']:.2f} h) to {out} in {seconds:.1f} s ({stats['clips'] / max(seconds, 1e-9):.0f} clips/s)",
+        head,
         "splits: " + ", ".join(f"{k} {v}" for k, v in stats["splits"].items()),
         "clips per action:",
     ]

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .body import Body, Style
 from .curves import FPS, keys, ramp, times, window
 from .feet import Step, foot_tracks
 from .library import SIDES, Params, register
-from .rig import LEFT, RIGHT, neutral, sagittal, stand_feet
+from .rig import LEFT, RIGHT, Pose, neutral, sagittal, stand_feet
 
 
-def _u(rng, lo, hi):
+def _u(rng: np.random.Generator, lo: float, hi: float) -> float:
     return float(rng.uniform(lo, hi))
 
 
@@ -32,7 +33,7 @@ def _shoulder(body, pose, s: int) -> np.ndarray:
 
 
 # ------------------------------------------------------------------ wave
-def _s_wave(rng, budget, fixed):
+def _s_wave(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("hand", ("right", "left", "both"), p=[0.45, 0.35, 0.2])
     P.choice("high", (False, True), p=[0.65, 0.35])
@@ -40,7 +41,7 @@ def _s_wave(rng, budget, fixed):
     return P.done()
 
 
-def _b_wave(body, style, p, rng):
+def _b_wave(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     freq = _u(rng, 1.6, 2.6) * style.tempo
     up = _u(rng, 0.35, 0.55)
     dur = p["count"] / freq
@@ -70,14 +71,14 @@ def _b_wave(body, style, p, rng):
 
 
 # ------------------------------------------------------------------ clap
-def _s_clap(rng, budget, fixed):
+def _s_clap(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.integer("count", 2, 6)
     P.choice("overhead", (False, True), p=[0.75, 0.25])
     return P.done()
 
 
-def _b_clap(body, style, p, rng):
+def _b_clap(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     per = _u(rng, 0.35, 0.55) / style.tempo
     up = _u(rng, 0.35, 0.5)
     t1 = 0.2 + up
@@ -109,14 +110,14 @@ def _b_clap(body, style, p, rng):
 
 
 # ------------------------------------------------------------------ raise arms
-def _s_raise(rng, budget, fixed):
+def _s_raise(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("which", ("both", "left", "right"), p=[0.5, 0.25, 0.25])
     P.choice("plane", ("forward", "side", "up"), p=[0.35, 0.3, 0.35])
     return P.done()
 
 
-def _b_raise(body, style, p, rng):
+def _b_raise(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     up = _u(rng, 0.6, 1.0) / style.tempo
     hold = _u(rng, 0.4, 1.5)
     t1 = 0.2 + up
@@ -140,7 +141,7 @@ def _b_raise(body, style, p, rng):
 
 
 # ------------------------------------------------------------------ arm circles
-def _s_circles(rng, budget, fixed):
+def _s_circles(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("direction", ("forward", "backward"))
     P.choice("size", ("small", "big"), p=[0.5, 0.5])
@@ -148,7 +149,7 @@ def _s_circles(rng, budget, fixed):
     return P.done()
 
 
-def _b_circles(body, style, p, rng):
+def _b_circles(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     big = p["size"] == "big"
     freq = (_u(rng, 0.7, 1.1) if big else _u(rng, 1.3, 2.0)) * style.tempo
     up = 0.5
@@ -174,7 +175,7 @@ def _b_circles(body, style, p, rng):
 
 
 # ------------------------------------------------------------------ punch
-def _s_punch(rng, budget, fixed):
+def _s_punch(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("hand", ("right", "left", "alternate"), p=[0.35, 0.3, 0.35])
     P.integer("count", 1 if P.out["hand"] != "alternate" else 2, 6)
@@ -191,7 +192,7 @@ def _guard(pose, style, a, lean: float = 0.1) -> None:
     pose.root[:, 1] -= 0.04 * a
 
 
-def _b_punch(body, style, p, rng):
+def _b_punch(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     gap = _u(rng, 0.4, 0.7) / style.tempo
     up = 0.45
     t1 = 0.2 + up
@@ -224,13 +225,13 @@ def _b_punch(body, style, p, rng):
 
 
 # ------------------------------------------------------------------ throw
-def _s_throw(rng, budget, fixed):
+def _s_throw(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("hand", SIDES, p=[0.3, 0.7])
     return P.done()
 
 
-def _b_throw(body, style, p, rng):
+def _b_throw(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     h = LEFT if p["hand"] == "left" else RIGHT
     o = 1 - h
     sgn = 1.0 if h == LEFT else -1.0
@@ -271,13 +272,13 @@ def _b_throw(body, style, p, rng):
 
 
 # ------------------------------------------------------------------ reach up / stretch / bow
-def _s_reach(rng, budget, fixed):
+def _s_reach(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("hand", ("right", "left", "both"), p=[0.35, 0.3, 0.35])
     return P.done()
 
 
-def _b_reach(body, style, p, rng):
+def _b_reach(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     up = _u(rng, 0.6, 0.9) / style.tempo
     hold = _u(rng, 0.5, 1.2)
     t1, t2 = 0.2 + up, 0.2 + up + hold
@@ -300,13 +301,13 @@ def _b_reach(body, style, p, rng):
     return pose
 
 
-def _s_stretch(rng, budget, fixed):
+def _s_stretch(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("kind", ("overhead", "side"), p=[0.5, 0.5])
     return P.done()
 
 
-def _b_stretch(body, style, p, rng):
+def _b_stretch(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     up = _u(rng, 0.6, 0.9)
     side = p["kind"] == "side"
     hold = _u(rng, 2.2, 3.2) if side else _u(rng, 0.8, 1.6)
@@ -331,13 +332,13 @@ def _b_stretch(body, style, p, rng):
     return pose
 
 
-def _s_bow(rng, budget, fixed):
+def _s_bow(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("depth", ("slight", "deep"), p=[0.5, 0.5])
     return P.done()
 
 
-def _b_bow(body, style, p, rng):
+def _b_bow(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     down = _u(rng, 0.6, 1.0) / style.tempo
     hold = _u(rng, 0.4, 1.0)
     t1, t2 = 0.2 + down, 0.2 + down + hold

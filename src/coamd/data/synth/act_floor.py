@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .body import Body, Style
 from .curves import FPS, keys, minjerk, ramp, times, window
 from .feet import Step, foot_tracks
-from .library import SIDES, Params, register
+from .library import Params, register
 from .rig import LEFT, RIGHT, Pose, clamp_reach, neutral, ry, sagittal, stand_feet, stand_height
 
 
-def _u(rng, lo, hi):
+def _u(rng: np.random.Generator, lo: float, hi: float) -> float:
     return float(rng.uniform(lo, hi))
 
 
@@ -30,14 +31,14 @@ def _knee_pole_out(pose: Pose, out: float = 0.35) -> None:
 
 
 # ------------------------------------------------------------------ squat
-def _s_squat(rng, budget, fixed):
+def _s_squat(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.integer("count", 1, max(1, min(5, int((budget - 0.8) / 1.8))))
     P.choice("depth", ("half", "full"), p=[0.4, 0.6])
     return P.done()
 
 
-def _b_squat(body, style, p, rng):
+def _b_squat(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     per = _u(rng, 1.4, 2.2) / style.tempo
     n = p["count"]
     drop = (0.45 if p["depth"] == "full" else 0.28) * body.height / 1.75
@@ -77,7 +78,7 @@ def _b_squat(body, style, p, rng):
 
 
 # ------------------------------------------------------------------ lunge
-def _s_lunge(rng, budget, fixed):
+def _s_lunge(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("leg", ("left", "right", "alternate"), p=[0.35, 0.35, 0.3])
     P.integer("count", 1 if P.out["leg"] != "alternate" else 2,
@@ -85,7 +86,7 @@ def _s_lunge(rng, budget, fixed):
     return P.done()
 
 
-def _b_lunge(body, style, p, rng):
+def _b_lunge(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     per = _u(rng, 1.8, 2.4) / style.tempo
     step = _u(rng, 0.55, 0.8) * body.height / 1.75
     drop = _u(rng, 0.3, 0.4) * body.height / 1.75
@@ -171,21 +172,21 @@ def _reverse(pose: Pose) -> Pose:
     return pose
 
 
-def _s_sit(rng, budget, fixed):
+def _s_sit(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     return P.done()
 
 
-def _b_sit_down(body, style, p, rng):
+def _b_sit_down(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     return _sit_down_pose(body, style, rng, _u(rng, 1.4, 2.2) / style.tempo)
 
 
-def _b_stand_up(body, style, p, rng):
+def _b_stand_up(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     return _reverse(_sit_down_pose(body, style, rng, _u(rng, 1.2, 1.9) / style.tempo))
 
 
 # ------------------------------------------------------------------ kneel
-def _s_kneel(rng, budget, fixed):
+def _s_kneel(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("knee", ("left", "right", "both"), p=[0.35, 0.35, 0.3])
     return P.done()
@@ -203,7 +204,7 @@ def _kneel_ankle(body, knee: np.ndarray) -> tuple[np.ndarray, float]:
     return ball, pitch
 
 
-def _b_kneel(body, style, p, rng):
+def _b_kneel(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     hold = _u(rng, 0.6, 1.5)
     down = _u(rng, 0.9, 1.3) / style.tempo
     kr = 0.07  # knee joint height above the floor when kneeling
@@ -282,22 +283,22 @@ def _lie_down_pose(body, style, dur: float) -> Pose:
     return pose
 
 
-def _b_lie_down(body, style, p, rng):
+def _b_lie_down(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     return _lie_down_pose(body, style, _u(rng, 2.4, 3.4) / style.tempo)
 
 
-def _b_get_up(body, style, p, rng):
+def _b_get_up(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     return _reverse(_lie_down_pose(body, style, _u(rng, 2.2, 3.2) / style.tempo))
 
 
 # ------------------------------------------------------------------ pick up
-def _s_pick(rng, budget, fixed):
+def _s_pick(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("hand", ("right", "left", "both"), p=[0.45, 0.3, 0.25])
     return P.done()
 
 
-def _b_pick_up(body, style, p, rng):
+def _b_pick_up(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     down = _u(rng, 0.9, 1.4) / style.tempo
     hold = _u(rng, 0.2, 0.5)
     squat = rng.random() < 0.5  # squat down (knees) or stoop (hips)
@@ -335,7 +336,7 @@ def _b_pick_up(body, style, p, rng):
 
 
 # ------------------------------------------------------------------ crawl
-def _s_crawl(rng, budget, fixed):
+def _s_crawl(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.integer("cycles", 1, max(1, min(4, int((budget - 3.5) / 1.2))))
     return P.done()
@@ -350,7 +351,7 @@ def _all_fours_pitch(body, hip_y: float, shoulder_y: float) -> float:
     return float(np.arccos(np.clip((shoulder_y - hip_y) / r, -1.0, 1.0)) - delta)
 
 
-def _b_crawl(body, style, p, rng):
+def _b_crawl(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     per = _u(rng, 0.9, 1.3)
     stride = _u(rng, 0.18, 0.28)
     v = stride / (0.6 * per)

@@ -8,15 +8,18 @@ and landing slopes), and the feet are planted on the floor whenever they are in 
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
+from .body import Body, Style
 from .curves import FPS, G, flight_bounce, hermite, keys, ramp, times, window
 from .feet import Step, beside, foot_tracks, support_intervals
 from .library import SIDES, Params, register
-from .rig import LEFT, RIGHT, clamp_reach, neutral, sagittal, stand_feet, stand_height
+from .rig import LEFT, RIGHT, Pose, clamp_reach, neutral, sagittal, stand_feet, stand_height
 
 
-def _u(rng, lo, hi):
+def _u(rng: np.random.Generator, lo: float, hi: float) -> float:
     return float(rng.uniform(lo, hi))
 
 
@@ -70,7 +73,7 @@ def jumps(body, style, rng, n: int, dist: float, tf: float, depth: float, leg: i
     t = times(T)
     yy = hermite(t_keys, y, vy, t)
     zz = hermite(t_keys, z, vz, t)
-    for (_, to, _), (ld, _, _) in zip(contacts[:-1], contacts[1:]):  # exact ballistic flights
+    for (_, to, _), (ld, _, _) in pairwise(contacts):  # exact ballistic flights
         m = (t > to) & (t < ld)
         k = t_keys.index(to)
         yy[m] = y[k] + vy[k] * (t[m] - to) - 0.5 * G * (t[m] - to) ** 2
@@ -117,7 +120,7 @@ def jumps(body, style, rng, n: int, dist: float, tf: float, depth: float, leg: i
 
 
 # ------------------------------------------------------------------ jump
-def _s_jump(rng, budget, fixed):
+def _s_jump(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     kind = P.choice("kind", ("up", "forward", "backward"), p=[0.45, 0.4, 0.15])
     hi = 4 if kind == "up" else 3
@@ -125,26 +128,26 @@ def _s_jump(rng, budget, fixed):
     return P.done()
 
 
-def _b_jump(body, style, p, rng):
+def _b_jump(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     k = p["kind"]
     dist = {"up": 0.0, "forward": _u(rng, 0.5, 1.1), "backward": -_u(rng, 0.3, 0.5)}[k]
     tf = _u(rng, 0.35, 0.55) if k != "backward" else _u(rng, 0.3, 0.4)
     return jumps(body, style, rng, p["count"], dist, tf, _u(rng, 0.15, 0.28), arm_lift=_u(rng, 1.2, 2.6))
 
 
-def _s_one_leg(rng, budget, fixed):
+def _s_one_leg(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("leg", SIDES)
     P.integer("count", 1, max(1, min(3, int((budget - 2.0) / 0.6))))
     return P.done()
 
 
-def _b_one_leg(body, style, p, rng):
+def _b_one_leg(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     leg = LEFT if p["leg"] == "left" else RIGHT
     return jumps(body, style, rng, p["count"], 0.0, _u(rng, 0.25, 0.35), _u(rng, 0.08, 0.14), leg=leg)
 
 
-def _s_hop(rng, budget, fixed):
+def _s_hop(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("leg", SIDES)
     P.choice("forward", (True, False), p=[0.6, 0.4])
@@ -152,20 +155,20 @@ def _s_hop(rng, budget, fixed):
     return P.done()
 
 
-def _b_hop(body, style, p, rng):
+def _b_hop(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     leg = LEFT if p["leg"] == "left" else RIGHT
     dist = _u(rng, 0.2, 0.45) if p["forward"] else 0.0
     return jumps(body, style, rng, p["count"], dist, _u(rng, 0.2, 0.28), _u(rng, 0.06, 0.1), leg=leg)
 
 
 # ------------------------------------------------------------------ skip
-def _s_skip(rng, budget, fixed):
+def _s_skip(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.integer("cycles", 2, max(2, min(5, int((budget - 1.5) / 1.0))))
     return P.done()
 
 
-def _b_skip(body, style, p, rng):
+def _b_skip(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     period = _u(rng, 0.85, 1.05)
     v = _u(rng, 1.2, 1.8)
     t0 = 0.35
@@ -221,13 +224,13 @@ def _b_skip(body, style, p, rng):
 
 
 # ------------------------------------------------------------------ jumping jacks
-def _s_jacks(rng, budget, fixed):
+def _s_jacks(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.integer("count", 2, max(2, min(8, int((budget - 1.0) / 1.0))))
     return P.done()
 
 
-def _b_jacks(body, style, p, rng):
+def _b_jacks(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     ts, tf = _u(rng, 0.22, 0.32), _u(rng, 0.18, 0.24)
     wide = _u(rng, 3.5, 5.0)
     t0 = 0.4

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .body import Body, Style
 from .curves import times, window
 from .gait import GaitParams, gait
 from .library import SIDES, SPEEDS, Params, register
-from .rig import LEFT, RIGHT
+from .rig import LEFT, RIGHT, Pose
 
 
 def _u(rng: np.random.Generator, lo: float, hi: float) -> float:
@@ -40,28 +41,28 @@ def _duration(P: Params, budget: float, lo: float, hi: float, reserve: float = 1
 
 
 # ------------------------------------------------------------------ walk forward
-def _s_walk(rng, budget, fixed):
+def _s_walk(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("speed", SPEEDS, p=[0.3, 0.45, 0.25])
     _duration(P, budget, 1.6, 6.0)
     return P.done()
 
 
-def _b_walk(body, style, p, rng):
+def _b_walk(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     pose = gait(body, style, _walk_gp(p["speed"], style, rng, p["duration"]))
     pose.info["facts"] = {"steps": pose.info["steps"]}
     return pose
 
 
 # ------------------------------------------------------------------ walk backward / sideways
-def _s_walk_backward(rng, budget, fixed):
+def _s_walk_backward(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("speed", SPEEDS[:2], p=[0.5, 0.5])
     _duration(P, budget, 1.5, 4.5)
     return P.done()
 
 
-def _b_walk_backward(body, style, p, rng):
+def _b_walk_backward(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     v = (_u(rng, 0.35, 0.55) if p["speed"] == "slow" else _u(rng, 0.6, 0.85)) * style.tempo
     gp = GaitParams(speed=v, direction=np.pi, cadence=1.25 + 0.8 * v, duty=0.66, duration=p["duration"],
                     clearance=_u(rng, 0.04, 0.07), heel=0.1, toe_up=-0.15, knee=_u(rng, 0.1, 0.2), bob=0.008,
@@ -70,14 +71,14 @@ def _b_walk_backward(body, style, p, rng):
     return gait(body, style, gp)
 
 
-def _s_walk_sideways(rng, budget, fixed):
+def _s_walk_sideways(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("side", SIDES)
     _duration(P, budget, 1.5, 4.0)
     return P.done()
 
 
-def _b_walk_sideways(body, style, p, rng):
+def _b_walk_sideways(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     sgn = 1.0 if p["side"] == "left" else -1.0
     v = _u(rng, 0.3, 0.6) * style.tempo
     gp = GaitParams(speed=v, direction=sgn * np.pi / 2, cadence=_u(rng, 1.4, 1.9), duty=0.66,
@@ -88,7 +89,7 @@ def _b_walk_sideways(body, style, p, rng):
 
 
 # ------------------------------------------------------------------ circles and turns while walking
-def _s_walk_circle(rng, budget, fixed):
+def _s_walk_circle(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("side", SIDES)
     amount = P.choice("amount", ("full", "half"), p=[0.6, 0.4])
@@ -98,7 +99,7 @@ def _s_walk_circle(rng, budget, fixed):
     return P.done()
 
 
-def _b_walk_circle(body, style, p, rng):
+def _b_walk_circle(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     gp = _walk_gp("slow" if p["radius"] < 1.0 else "normal", style, rng, 1.0)
     gp.speed = min(gp.speed, 1.15)
     turn = (2 * np.pi if p["amount"] == "full" else np.pi) * (1.0 if p["side"] == "left" else -1.0)
@@ -108,7 +109,7 @@ def _b_walk_circle(body, style, p, rng):
     return gait(body, style, gp)
 
 
-def _s_walk_turn(rng, budget, fixed):
+def _s_walk_turn(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("side", SIDES)
     P.choice("angle", (90, 180), p=[0.7, 0.3])
@@ -117,7 +118,7 @@ def _s_walk_turn(rng, budget, fixed):
     return P.done()
 
 
-def _b_walk_turn(body, style, p, rng):
+def _b_walk_turn(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     gp = _walk_gp(p["speed"], style, rng, p["duration"])
     gp.turn = np.deg2rad(p["angle"]) * (1.0 if p["side"] == "left" else -1.0)
     mid = _u(rng, 0.4, 0.6)
@@ -127,7 +128,7 @@ def _b_walk_turn(body, style, p, rng):
 
 
 # ------------------------------------------------------------------ jog / run / sprint
-def _s_jog(rng, budget, fixed):
+def _s_jog(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     ip = P.choice("in_place", (False, True), p=[0.75, 0.25])
     P.choice("speed", SPEEDS[:2], p=[0.35, 0.65])
@@ -135,7 +136,7 @@ def _s_jog(rng, budget, fixed):
     return P.done()
 
 
-def _b_jog(body, style, p, rng):
+def _b_jog(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     v = 0.0 if p["in_place"] else (_u(rng, 1.5, 1.9) if p["speed"] == "slow" else _u(rng, 2.0, 2.6)) * style.tempo
     gp = GaitParams(speed=v, cadence=_u(rng, 2.45, 2.8), duty=_u(rng, 0.4, 0.46), duration=p["duration"],
                     clearance=_u(rng, 0.12, 0.18), tuck=0.5, heel=0.5, knee=_u(rng, 0.2, 0.3), bob=0.0, sway=0.01,
@@ -145,14 +146,14 @@ def _b_jog(body, style, p, rng):
     return gait(body, style, gp)
 
 
-def _s_run(rng, budget, fixed):
+def _s_run(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("speed", ("normal", "fast"), p=[0.6, 0.4])
     _duration(P, budget, 1.8, 4.5)
     return P.done()
 
 
-def _b_run(body, style, p, rng):
+def _b_run(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     v = (_u(rng, 2.8, 3.7) if p["speed"] == "normal" else _u(rng, 3.8, 4.6)) * style.tempo
     gp = GaitParams(speed=v, cadence=_u(rng, 2.7, 3.0), duty=_u(rng, 0.34, 0.38), duration=p["duration"],
                     clearance=_u(rng, 0.2, 0.28), tuck=0.9, heel=0.6, knee=_u(rng, 0.28, 0.36), bob=0.0,
@@ -162,13 +163,13 @@ def _b_run(body, style, p, rng):
     return gait(body, style, gp)
 
 
-def _s_sprint(rng, budget, fixed):
+def _s_sprint(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     _duration(P, budget, 2.0, 4.0)
     return P.done()
 
 
-def _b_sprint(body, style, p, rng):
+def _b_sprint(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     v = _u(rng, 5.0, 6.8) * style.tempo
     gp = GaitParams(speed=v, cadence=_u(rng, 3.3, 3.8), duty=_u(rng, 0.27, 0.31), duration=p["duration"],
                     clearance=_u(rng, 0.3, 0.38), tuck=1.0, heel=0.8, knee=_u(rng, 0.34, 0.42), bob=0.0,
@@ -179,14 +180,14 @@ def _b_sprint(body, style, p, rng):
 
 
 # ------------------------------------------------------------------ turning on the spot
-def _s_turn(rng, budget, fixed):
+def _s_turn(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("side", SIDES)
     P.choice("angle", (90, 180), p=[0.45, 0.55])
     return P.done()
 
 
-def _b_turn(body, style, p, rng):
+def _b_turn(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     ang = np.deg2rad(p["angle"]) * (1.0 if p["side"] == "left" else -1.0)
     omega = _u(rng, 1.6, 2.6)
     gp = GaitParams(speed=0.0, turn=ang, duration=abs(ang) / omega + 0.3, cadence=_u(rng, 1.7, 2.1), duty=0.64,
@@ -195,14 +196,14 @@ def _b_turn(body, style, p, rng):
     return gait(body, style, gp)
 
 
-def _s_spin(rng, budget, fixed):
+def _s_spin(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("side", SIDES)
     P.choice("turns", (1, 2), p=[0.75, 0.25])
     return P.done()
 
 
-def _b_spin(body, style, p, rng):
+def _b_spin(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     ang = 2 * np.pi * p["turns"] * (1.0 if p["side"] == "left" else -1.0)
     omega = _u(rng, 4.5, 6.5)
     gp = GaitParams(speed=0.0, turn=ang, duration=abs(ang) / omega + 0.2, cadence=_u(rng, 3.2, 3.8), duty=0.6,
@@ -213,14 +214,14 @@ def _b_spin(body, style, p, rng):
 
 
 # ------------------------------------------------------------------ marching and stumbling
-def _s_march(rng, budget, fixed):
+def _s_march(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("in_place", (True, False), p=[0.5, 0.5])
     _duration(P, budget, 2.0, 5.0)
     return P.done()
 
 
-def _b_march(body, style, p, rng):
+def _b_march(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     gp = GaitParams(speed=0.0 if p["in_place"] else _u(rng, 0.55, 0.8), cadence=_u(rng, 1.6, 2.0), duty=0.55,
                     duration=p["duration"], clearance=_u(rng, 0.28, 0.38), heel=0.3, toe_up=-0.3,
                     knee=0.08, bob=0.01, sway=0.02, pelvis_yaw=0.03, lean=-0.02, arm_swing=_u(rng, 0.55, 0.8),
@@ -228,13 +229,13 @@ def _b_march(body, style, p, rng):
     return gait(body, style, gp)
 
 
-def _s_stumble(rng, budget, fixed):
+def _s_stumble(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     _duration(P, budget, 2.6, 5.0)
     return P.done()
 
 
-def _b_stumble(body, style, p, rng):
+def _b_stumble(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     gp = _walk_gp("normal", style, rng, p["duration"])
     t_s = _u(rng, 0.9, max(1.0, p["duration"] - 1.4))
     gp.cadence_mul = lambda t: 1.0 + 0.7 * window(t, t_s, t_s + 0.6, 0.15, 0.4)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .body import Body, Style
 from .curves import FPS, G, hermite, keys, ramp, times, window
 from .feet import Step, foot_tracks
 from .library import SIDES, Params, register
-from .rig import LEFT, RIGHT, neutral, sagittal, stand_feet, stand_height
+from .rig import LEFT, RIGHT, Pose, neutral, sagittal, stand_feet, stand_height
 
 
-def _u(rng, lo, hi):
+def _u(rng: np.random.Generator, lo: float, hi: float) -> float:
     return float(rng.uniform(lo, hi))
 
 
@@ -27,7 +28,7 @@ def _leg_free(pose, s: int, w: np.ndarray) -> None:
 
 
 # ------------------------------------------------------------------ kicks
-def _s_kick(rng, budget, fixed):
+def _s_kick(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("leg", SIDES, p=[0.4, 0.6])
     P.choice("kind", ("front", "side"), p=[0.6, 0.4])
@@ -35,7 +36,7 @@ def _s_kick(rng, budget, fixed):
     return P.done()
 
 
-def _b_kick(body, style, p, rng):
+def _b_kick(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     f = LEFT if p["leg"] == "left" else RIGHT
     sup = 1 - f
     sgn_sup = 1.0 if sup == LEFT else -1.0
@@ -81,13 +82,13 @@ def _b_kick(body, style, p, rng):
     return pose
 
 
-def _s_spin_kick(rng, budget, fixed):
+def _s_spin_kick(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("leg", SIDES, p=[0.4, 0.6])
     return P.done()
 
 
-def _b_spin_kick(body, style, p, rng):
+def _b_spin_kick(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     f = LEFT if p["leg"] == "left" else RIGHT
     sup = 1 - f
     turn = 2 * np.pi * (1.0 if f == RIGHT else -1.0)  # spin towards the support side
@@ -131,13 +132,13 @@ def _b_spin_kick(body, style, p, rng):
 
 
 # ------------------------------------------------------------------ cartwheel
-def _s_cartwheel(rng, budget, fixed):
+def _s_cartwheel(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("side", SIDES)
     return P.done()
 
 
-def _b_cartwheel(body, style, p, rng):
+def _b_cartwheel(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     sgn = 1.0 if p["side"] == "left" else -1.0
     dur = _u(rng, 1.1, 1.5)
     dist = _u(rng, 1.5, 2.0) * body.height / 1.75
@@ -162,7 +163,7 @@ def _b_cartwheel(body, style, p, rng):
         pose.leg[:, sd, 2] = style.knee * (1 - wheel)
     _leg_free(pose, LEFT, window(t, t0 + 0.05, t1 - 0.05, 0.15))
     _leg_free(pose, RIGHT, window(t, t0 + 0.05, t1 - 0.05, 0.15))
-    balls, yaws = stand_feet(body, style, sgn * dist, 0.0)
+    balls, _ = stand_feet(body, style, sgn * dist, 0.0)
     moved = ramp(t, t0 + 0.2, t1 - 0.2)
     pose.ball = pose.ball + moved[:, None, None] * (balls - pose.ball[0])[None]
     pose.neck[:, 0] -= 0.3 * wheel
@@ -172,11 +173,11 @@ def _b_cartwheel(body, style, p, rng):
 
 
 # ------------------------------------------------------------------ backflip
-def _s_backflip(rng, budget, fixed):
+def _s_backflip(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     return Params(rng, fixed).done()
 
 
-def _b_backflip(body, style, p, rng):
+def _b_backflip(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     h0 = stand_height(body, style.knee)
     tf = _u(rng, 0.8, 0.92)
     cb, to = 0.65, 0.85
@@ -219,11 +220,11 @@ def _b_backflip(body, style, p, rng):
 
 
 # ------------------------------------------------------------------ forward roll
-def _s_roll(rng, budget, fixed):
+def _s_roll(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     return Params(rng, fixed).done()
 
 
-def _b_roll(body, style, p, rng):
+def _b_roll(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     h0 = stand_height(body, style.knee)
     k = body.height / 1.75
     down = _u(rng, 0.6, 0.9)
@@ -252,7 +253,7 @@ def _b_roll(body, style, p, rng):
     _leg_free(pose, RIGHT, roll)
     pose.spine[:, 0] += 0.5 * tuck
     pose.neck[:, 0] += 0.6 * roll
-    balls, yaws = stand_feet(body, style, 0.0, dist)
+    balls, _ = stand_feet(body, style, 0.0, dist)
     moved = ramp(t, t0 + 0.2, t1 - 0.2)
     pose.ball = pose.ball + moved[:, None, None] * (balls - pose.ball[0])[None]
     pose.info["contact"] = np.repeat((roll < 1e-3)[:, None], 2, axis=1) & (np.abs(moved - 0.5) > 0.49)[:, None]
@@ -260,14 +261,14 @@ def _b_roll(body, style, p, rng):
 
 
 # ------------------------------------------------------------------ dance
-def _s_dance(rng, budget, fixed):
+def _s_dance(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("style", ("step_touch", "twist", "sway", "bounce"))
     P.uniform("duration", 2.5, max(2.6, min(7.0, budget - 0.6)))
     return P.done()
 
 
-def _b_dance(body, style, p, rng):
+def _b_dance(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     beat = _u(rng, 0.45, 0.65) / style.tempo  # seconds per beat
     dur = p["duration"]
     t0, t1 = 0.3, 0.3 + dur
@@ -336,13 +337,13 @@ def _b_dance(body, style, p, rng):
 
 
 # ------------------------------------------------------------------ stand still
-def _s_stand(rng, budget, fixed):
+def _s_stand(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.uniform("duration", 1.5, max(1.6, min(4.0, budget - 0.3)))
     return P.done()
 
 
-def _b_stand(body, style, p, rng):
+def _b_stand(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     T = int(np.ceil(p["duration"] * FPS))
     t = times(T)
     pose = neutral(body, style, T)

@@ -107,8 +107,8 @@ def _split_ids(ids: list[str], heldout: list[bool], seed: int) -> dict[str, list
     normal = [i for i, h in zip(ids, heldout) if not h]
     comp = [i for i, h in zip(ids, heldout) if h]
     order = [normal[k] for k in rng.permutation(len(normal))]
-    n_tr = int(round(SPLIT_FRACTIONS[0] * len(order)))
-    n_va = int(round(SPLIT_FRACTIONS[1] * len(order)))
+    n_tr = round(SPLIT_FRACTIONS[0] * len(order))
+    n_va = round(SPLIT_FRACTIONS[1] * len(order))
     return {"train": sorted(order[:n_tr]), "val": sorted(order[n_tr:n_tr + n_va]),
             "test": sorted(order[n_tr + n_va:] + comp), "test_compositional": sorted(comp)}
 

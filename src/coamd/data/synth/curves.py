@@ -5,6 +5,8 @@ All functions are vectorised over frames; times are seconds.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 G = 9.81  # m/s^2
@@ -78,7 +80,7 @@ def flight_bounce(t: np.ndarray, support: list[tuple[float, float]], t_end: floa
     y = np.zeros_like(t)
     if len(support) < 2:
         return y
-    flights = [(a[1], b[0]) for a, b in zip(support[:-1], support[1:]) if b[0] > a[1] + 1e-6]
+    flights = [(a[1], b[0]) for a, b in pairwise(support) if b[0] > a[1] + 1e-6]
     for f0, f1 in flights:
         m = (t > f0) & (t < f1)
         y[m] = 0.5 * G * (t[m] - f0) * (f1 - t[m])

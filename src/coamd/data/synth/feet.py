@@ -16,7 +16,6 @@ from .body import Body, Style
 from .curves import merge_intervals, minjerk, smooth, wrap
 from .rig import LEFT, MIRROR, ry, stand_feet
 
-
 _PITCH_S = (0.0, 0.3, 0.8, 1.0)  # swing phase keys of the foot pitch: toe-off, mid-swing, pre-strike, strike
 
 

@@ -110,7 +110,7 @@ def plan_steps(body: Body, style: Style, gp: GaitParams, t: np.ndarray, P: np.nd
 def gait(body: Body, style: Style, gp: GaitParams) -> Pose:
     """A standing-start, standing-stop locomotion segment."""
     f = gp.cadence / 2.0  # cycles per second
-    T_h = int(math.ceil((gp.duration + 2.5 / f + 1.0) * FPS))
+    T_h = math.ceil((gp.duration + 2.5 / f + 1.0) * FPS)
     t = times(T_h)
     env = ramp(t, 0.0, gp.accel) * (1.0 - ramp(t, gp.duration - gp.accel, gp.duration))
     # heading: yaw rate proportional to the speed envelope inside the turn window -> constant curvature
@@ -126,7 +126,7 @@ def gait(body: Body, style: Style, gp: GaitParams) -> Pose:
     fr = f * (gp.cadence_mul(t) if gp.cadence_mul is not None else np.ones(T_h))
     phase = gp.duty - f * gp.lead + np.concatenate([[0.0], np.cumsum(fr[:-1]) / FPS])
     steps, t_last = plan_steps(body, style, gp, t, P, h, phase)
-    T = min(T_h, int(math.ceil((t_last + 0.35) * FPS)) + 1)
+    T = min(T_h, math.ceil((t_last + 0.35) * FPS) + 1)
     t, P, h, phase, speed = t[:T], P[:T], h[:T], phase[:T], speed[:T]
     ball, fyaw, fpitch, contact = foot_tracks(steps, t, gp.clearance, gp.toe_up, gp.tuck)
     # pull the reference path onto the centre of the final stance

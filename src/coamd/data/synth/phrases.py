@@ -197,13 +197,16 @@ def squat(p, f) -> Phrases:
 def lunge(p, f) -> Phrases:
     leg, n = p["leg"], p["count"]
     if leg == "alternate":
-        return [(t, "lunge") for t in (f"<do> {NUM[n]} lunges alternating legs", f"<lunge> forward {TIMES[n]} "
-                                        "switching legs", f"<do> {NUM[n]} forward lunges, alternating legs")]
+        return [(t, "lunge") for t in (
+            f"<do> {NUM[n]} lunges alternating legs",
+            f"<lunge> forward {TIMES[n]} switching legs",
+            f"<do> {NUM[n]} forward lunges, alternating legs",
+        )]
     if n == 1:
-        return [(t.format(l=leg), "lunge") for t in ("<lunge> forward with the {l} leg", "<do> a lunge with <poss> {l} leg",
-                                                      "<step> into a lunge with the {l} foot")]
-    return [(t.format(l=leg), "lunge") for t in (f"<do> {NUM[n]} lunges with the {{l}} leg",
-                                                  f"<lunge> forward {TIMES[n]} with <poss> {{l}} leg")]
+        return [(t.format(l=leg), "lunge") for t in (
+            "<lunge> forward with the {l} leg", "<do> a lunge with <poss> {l} leg", "<step> into a lunge with the {l} foot")]
+    return [(t.format(l=leg), "lunge") for t in (
+        f"<do> {NUM[n]} lunges with the {{l}} leg", f"<lunge> forward {TIMES[n]} with <poss> {{l}} leg")]
 
 
 def sit_down(p, f) -> Phrases:
@@ -219,11 +222,15 @@ def stand_up(p, f) -> Phrases:
 def kneel(p, f) -> Phrases:
     k = p["knee"]
     if k == "both":
-        return [(t, "kneel") for t in ("<kneel> down on both knees and <get> back up", "<kneel> on both knees briefly",
-                                        "<go> down on <poss> knees and <stand> up again")]
-    return [(t.format(k=k), "kneel") for t in ("<kneel> down on <poss> {k} knee and <stand> back up",
-                                                "<kneel> on the {k} knee briefly", "<go> down on one knee, the {k} one, "
-                                                "and <get> up again", "<kneel> on one knee")]
+        return [(t, "kneel") for t in (
+            "<kneel> down on both knees and <get> back up", "<kneel> on both knees briefly",
+            "<go> down on <poss> knees and <stand> up again")]
+    return [(t.format(k=k), "kneel") for t in (
+        "<kneel> down on <poss> {k} knee and <stand> back up",
+        "<kneel> on the {k} knee briefly",
+        "<go> down on one knee, the {k} one, and <get> up again",
+        "<kneel> on one knee, the {k} one",
+    )]
 
 
 def lie_down(p, f) -> Phrases:
@@ -307,47 +314,65 @@ def arm_circles(p, f) -> Phrases:
 def punch(p, f) -> Phrases:
     h, n = p["hand"], p["count"]
     if h == "alternate":
-        return [(t, "punch") for t in (f"<punch> {TIMES[n]} alternating fists", f"<throw> {NUM[n]} punches with both fists",
-                                        f"<box>, throwing {NUM[n]} punches", f"<punch> forward {TIMES[n]}, "
-                                        "alternating hands")]
+        return [(t, "punch") for t in (
+            f"<punch> {TIMES[n]} alternating fists",
+            f"<throw> {NUM[n]} punches with both fists",
+            f"<box>, throwing {NUM[n]} punches",
+            f"<punch> forward {TIMES[n]}, alternating hands",
+        )]
     tm = TIMES[n] if n > 1 else "once"
-    return [(t.format(h=h), "punch") for t in (f"<punch> with the {{h}} hand {tm}", f"<punch> forward {tm} with <poss> "
-                                                "{h} fist", f"<throw> {'a' if n == 1 else NUM[n]} {{h}} "
-                                                f"punch{'es' if n > 1 else ''}", f"<punch> {tm} with <poss> {{h}} arm")]
+    thrown = f"a {h} punch" if n == 1 else f"{NUM[n]} {h} punches"
+    return [(t, "punch") for t in (
+        f"<punch> with the {h} hand {tm}",
+        f"<punch> forward {tm} with <poss> {h} fist",
+        f"<throw> {thrown}",
+        f"<punch> {tm} with <poss> {h} arm",
+    )]
 
 
 def kick(p, f) -> Phrases:
     leg, kind, n = p["leg"], p["kind"], p["count"]
     tm = TIMES[n] if n > 1 else "once"
     if kind == "side":
-        return [(t.format(l=leg), "side kick") for t in (f"<do> a side kick with the {{l}} leg {tm}",
-                                                          f"<kick> sideways with <poss> {{l}} leg {tm}",
-                                                          f"<kick> out to the side with the {{l}} foot {tm}")]
-    return [(t.format(l=leg), "kick") for t in (f"<kick> forward with <poss> {{l}} leg {tm}",
-                                                 f"<kick> with the {{l}} foot {tm}", f"<kick> <poss> {{l}} leg "
-                                                 f"forward {tm}", f"<do> a front kick with the {{l}} leg {tm}")]
+        return [(t, "side kick") for t in (
+            f"<do> a side kick with the {leg} leg {tm}",
+            f"<kick> sideways with <poss> {leg} leg {tm}",
+            f"<kick> out to the side with the {leg} foot {tm}",
+        )]
+    return [(t, "kick") for t in (
+        f"<kick> forward with <poss> {leg} leg {tm}",
+        f"<kick> with the {leg} foot {tm}",
+        f"<kick> <poss> {leg} leg forward {tm}",
+        f"<do> a front kick with the {leg} leg {tm}",
+    )]
 
 
 def spin_kick(p, f) -> Phrases:
     leg = p["leg"]
-    return [(t.format(l=leg), "spin and kick") for t in ("<do> a spinning kick with the {l} leg", "<spin> around and <kick> "
-                                                      "with <poss> {l} leg", "<perform> a spin kick with the {l} foot",
-                                                      "<turn> around quickly and <kick> with the {l} leg")]
+    return [(t, "spin and kick") for t in (
+        f"<do> a spinning kick with the {leg} leg",
+        f"<spin> around and <kick> with <poss> {leg} leg",
+        f"<perform> a spin kick with the {leg} foot",
+        f"<turn> around quickly and <kick> with the {leg} leg",
+    )]
 
 
 def throw(p, f) -> Phrases:
     h = p["hand"]
-    return [(t.format(h=h), "throw") for t in ("<throw> something with <poss> {h} hand", "<throw> a ball overhand with the "
-                                                "{h} hand", "<throw> an object forward with <poss> {h} arm",
-                                                "<throw> with the {h} hand",
-                                                "<toss> something forward with the {h} hand")]
+    return [(t, "throw") for t in (
+        f"<throw> something with <poss> {h} hand",
+        f"<throw> a ball overhand with the {h} hand",
+        f"<throw> an object forward with <poss> {h} arm",
+        f"<throw> with the {h} hand",
+        f"<toss> something forward with the {h} hand",
+    )]
 
 
 def cartwheel(p, f) -> Phrases:
     s = p["side"]
-    return [(t.format(s=s), "cartwheel") for t in ("<do> a cartwheel to the {s}", "<cartwheel> to the {s}",
-                                                    "<perform> a cartwheel towards <poss> {s}", "<do> a cartwheel "
-                                                    "moving {s}")]
+    return [(t, "cartwheel") for t in (
+        f"<do> a cartwheel to the {s}", f"<cartwheel> to the {s}", f"<perform> a cartwheel towards <poss> {s}",
+        f"<do> a cartwheel moving {s}")]
 
 
 def backflip(p, f) -> Phrases:

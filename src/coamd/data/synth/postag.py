@@ -27,23 +27,9 @@ _VERB_IRREGULAR = {
 }
 _DOUBLE = {"hop", "skip", "jog", "step", "clap", "trip", "stop", "drop", "flip", "tap", "grab", "squat", "trot"}
 
-VERBS = (
-    "walk stroll stride pace march move step go run jog sprint dash race skip hop jump leap bounce "
-    "turn spin rotate pivot twirl squat lunge sit stand get rise kneel lie crouch crawl roll "
-    "tumble flip cartwheel wave clap raise lift lower reach stretch extend bow bend punch jab box kick "
-    "throw toss pick grab swing circle rotate dance shuffle sway twist groove stumble trip "
-    "lose regain recover catch do perform make take be have hold keep wait rest stay put drop "
-    "sidestep shake alternate lean fall straighten tap return come bring pump hit flap switch face"
-).split()
+VERBS = ["walk", "stroll", "stride", "pace", "march", "move", "step", "go", "run", "jog", "sprint", "dash", "race", "skip", "hop", "jump", "leap", "bounce", "turn", "spin", "rotate", "pivot", "twirl", "squat", "lunge", "sit", "stand", "get", "rise", "kneel", "lie", "crouch", "crawl", "roll", "tumble", "flip", "cartwheel", "wave", "clap", "raise", "lift", "lower", "reach", "stretch", "extend", "bow", "bend", "punch", "jab", "box", "kick", "throw", "toss", "pick", "grab", "swing", "circle", "rotate", "dance", "shuffle", "sway", "twist", "groove", "stumble", "trip", "lose", "regain", "recover", "catch", "do", "perform", "make", "take", "be", "have", "hold", "keep", "wait", "rest", "stay", "put", "drop", "sidestep", "shake", "alternate", "lean", "fall", "straighten", "tap", "return", "come", "bring", "pump", "hit", "flap", "switch", "face"]
 
-NOUNS = (
-    "person man woman figure human individual hand hands arm arms leg legs foot feet knee "
-    "knees head body chest shoulder shoulders side sides ground floor chair seat object ball "
-    "step steps time times circle circles squat squats lunge lunges jack jacks walk run "
-    "jog sprint pace speed direction way kick kicks punch punches wave cartwheel backflip flip roll "
-    "somersault dance move moves turn bow stretch balance fist fists all fours place air spot "
-    "degree degrees position stance hello hip hips sidestep pattern toe toes item trip motion front face rhythm"
-).split()
+NOUNS = ["person", "man", "woman", "figure", "human", "individual", "hand", "hands", "arm", "arms", "leg", "legs", "foot", "feet", "knee", "knees", "head", "body", "chest", "shoulder", "shoulders", "side", "sides", "ground", "floor", "chair", "seat", "object", "ball", "step", "steps", "time", "times", "circle", "circles", "squat", "squats", "lunge", "lunges", "jack", "jacks", "walk", "run", "jog", "sprint", "pace", "speed", "direction", "way", "kick", "kicks", "punch", "punches", "wave", "cartwheel", "backflip", "flip", "roll", "somersault", "dance", "move", "moves", "turn", "bow", "stretch", "balance", "fist", "fists", "all", "fours", "place", "air", "spot", "degree", "degrees", "position", "stance", "hello", "hip", "hips", "sidestep", "pattern", "toe", "toes", "item", "trip", "motion", "front", "face", "rhythm"]
 
 _NOUN_LEMMA = {
     "hands": "hand", "arms": "arm", "legs": "leg", "feet": "foot", "knees": "knee", "shoulders": "shoulder",
@@ -142,7 +128,7 @@ def _guess(w: str) -> str:
         return "NUM"
     if w.endswith("ly"):
         return "ADV"
-    if w.endswith("ing") or w.endswith("ed"):
+    if w.endswith(("ing", "ed")):
         return "VERB"
     return "NOUN"
 

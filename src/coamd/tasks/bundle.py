@@ -266,7 +266,8 @@ def load_bundle(path: str | os.PathLike | None = None, device: str | torch.devic
         module.eval().requires_grad_(False)
         extra = payload.get("extra") or {}
         modules[part], configs[part], extras[part] = module, cfg, extra
-        norms[part] = _stats(extra, top_stats, file, cfg)
+        if part != "length":                      # the length estimator reads text only
+            norms[part] = _stats(extra, top_stats, file, cfg)
     if not modules:
         raise BundleError(f"{root}: holds none of the requested models ({', '.join(parts or PARTS)})")
     _check_compatible(configs, root)

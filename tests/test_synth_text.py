@@ -48,6 +48,8 @@ def test_three_distinct_captions_and_labels_named_in_them(clips):
     for c in clips:
         assert len(c.captions) == 3 and len(set(c.captions)) == 3
         text = " ".join(c.captions).lower()
+        words = set(_words(text))
+        assert not ({"man", "his"} & words and {"woman", "her"} & words), c.captions  # one subject per clip
         for lab in c.labels:
             assert lab in LABELS
             assert any(k in text for k in LABEL_KEYWORDS[lab]), (lab, c.captions)

@@ -17,9 +17,11 @@ import numpy as np
 from .phrases import PHRASES
 from .postag import tokens_string, verb_form
 
-SUBJECTS = (("a person", "their"), ("someone", "their"), ("the person", "their"), ("a man", "his"),
-            ("a woman", "her"), ("the man", "his"), ("a human", "their"), ("a figure", "their"),
-            ("the woman", "her"), ("a person", "his"))
+NEUTRAL = (("a person", "their"), ("someone", "their"), ("the person", "their"), ("a human", "their"),
+           ("a figure", "their"), ("a person", "their"))
+GENDERED = {"male": (("a man", "his"), ("the man", "his"), ("a person", "his")),
+            "female": (("a woman", "her"), ("the woman", "her"), ("a person", "her"))}
+SUBJECTS = NEUTRAL + GENDERED["male"] + GENDERED["female"]
 # (connective, verb form of the following phrase); forms: s = third person, ing = participle
 _CONNECT = ((", then ", "s"), (" and then ", "s"), (" and ", "s"), (", and then ", "s"), (" before ", "ing"),
             (" then ", "s"), (", after which the person ", "s"))
@@ -64,10 +66,12 @@ def make_captions(rng: np.random.Generator, instances, n: int = 3) -> list[Capti
     options = [PHRASES[inst.name](inst.params, inst.facts) for inst in instances]
     seen: set[str] = set()
     out: list[Caption] = []
+    # annotators may say "a man" or "a woman", but the captions of one clip agree on it
+    subjects = NEUTRAL + GENDERED[("male", "female")[int(rng.integers(2))]]
     for attempt in range(40 * n):
         if len(out) == n:
             break
-        subj, poss = SUBJECTS[int(rng.integers(len(SUBJECTS)))]
+        subj, poss = subjects[int(rng.integers(len(subjects)))]
         progressive = rng.random() < _PROGRESSIVE_P
         picks = [opts[int(rng.integers(len(opts)))] for opts in options]
         parts = []

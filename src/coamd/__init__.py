@@ -26,8 +26,8 @@ _LAZY = {
     "load_motion": ("coamd.io", "load_motion"),
     "save_bvh": ("coamd.io", "save_bvh"),
 }
-_SUBPACKAGES = ("cli", "data", "diffusion", "evaluation", "io", "metrics", "models", "skeleton", "tasks", "text",
-                "train", "viz")
+_SUBPACKAGES = ("atomic", "cli", "config", "data", "diffusion", "errors", "evaluation", "io", "metrics", "models",
+                "skeleton", "tasks", "text", "train", "viz")
 
 
 def __getattr__(name: str) -> Any:

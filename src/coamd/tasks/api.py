@@ -1,16 +1,23 @@
 """The Python API: ``m = coamd.load()`` then ``m.generate`` / ``edit`` / ``recognize`` / ``retrieve`` (paper-brief §5).
 
-Example::
+Example (``tests/test_api.py`` runs it)::
 
     import coamd
-    m = coamd.load()                                  # bundled weights; or coamd.load("runs/", device="cuda")
-    out = m.generate(["a person walks forward"], lengths=4.0, num_samples=2, seed=1)
-    walk = out[0]                                     # (80, 22, 3) metres, 20 fps
-    out.save("samples/", formats=["npy", "gif"])
-    seq = m.generate_sequence(["walk forward", "sit down on a chair"])
-    edited = m.edit(walk, text="a person waves", joints="lower")   # keep the legs, regenerate the rest
-    print(m.recognize([walk], labels=["walk", "run", "jump"])[0].labels)
-    print(m.retrieve(text="a person jumps", gallery=[walk, seq[0]], top_k=1))
+
+    m = coamd.load()                                   # bundled weights; or coamd.load("runs/", device="cuda")
+    out = m.generate(["a person walks forward", "a person jumps"], lengths=3.0, num_samples=2, seed=1)
+    walk = out[0]                                      # (60, 22, 3) float32, metres, 20 fps
+    out.save("samples", formats=["npy", "bvh"])        # one file per sample + samples.npz
+    auto = m.generate("a person sits down")            # length from the length estimator
+    long = m.generate_sequence(["walk forward", "sit down on a chair", "stand up"])
+    legs = m.edit(walk, text="a person waves", joints="lower")    # keep the legs, regenerate the rest
+    mid = m.edit(walk, text="a person jumps", task="inpaint")     # regenerate the middle half
+    print(legs.report["joint_drift_cm"], mid.report["kept_frames_error_cm"])
+    print(m.recognize(walk, labels=["walk", "run", "jump"])[0].labels)
+    print(m.retrieve(text="a person jumps", gallery=[walk, long[0]], top_k=1))
+    print(m.retrieve(motion=walk, texts=["someone walks", "someone jumps"]))
+    coamd.save_bvh("walk.bvh", walk)
+    again = coamd.load_motion("walk.bvh").joints     # back as canonical (T, 22, 3)
 
 Motions are canonical SMPL-22 joint arrays (T, 22, 3) in metres at 20 fps (Y up, facing +Z);
 wherever a motion is expected, a file path or a ``coamd.io.LoadedMotion`` works too.

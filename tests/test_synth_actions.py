@@ -5,6 +5,7 @@ import pytest
 
 from coamd.data.synth import ACTIONS, LABELS, MAX_FRAMES, MIN_FRAMES, synthesize_clip
 from coamd.data.synth.phrases import PHRASES
+from coamd.errors import CoamdError
 from coamd.skeleton import SMPL22, facing_angles
 
 L_WRIST, R_WRIST, L_SHOULDER, R_SHOULDER, L_BALL, R_BALL = 20, 21, 16, 17, 10, 11
@@ -47,6 +48,12 @@ def test_registry_is_complete():
         ACTIONS["wave"].sample(np.random.default_rng(0), 8.0, {"hand": "middle"})
     with pytest.raises(ValueError, match="unknown parameter"):
         ACTIONS["wave"].sample(np.random.default_rng(0), 8.0, {"colour": "red"})
+    with pytest.raises(CoamdError, match="'wave'.*hand='middle'"):
+        synthesize_clip(np.random.default_rng(0), [("wave", {"hand": "middle"})])
+    with pytest.raises(CoamdError, match="unknown action 'moonwalk'"):
+        synthesize_clip(np.random.default_rng(0), ["moonwalk"])
+    with pytest.raises(CoamdError, match="posture"):
+        synthesize_clip(np.random.default_rng(0), ["stand_up"])
 
 
 @pytest.mark.parametrize("name", sorted(ACTIONS))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...errors import CoamdError
 from ...skeleton import SMPL22
 
 # Bone lengths (metres) of the reference subject, indexed by child joint name (left = right).
@@ -137,7 +138,7 @@ REFERENCE_HEIGHT = body_height(rest_offsets(REFERENCE_LENGTHS))
 def make_body(height: float, proportions: dict[str, float] | None = None) -> Body:
     """A body of the given standing height; ``proportions`` scales groups (legs, arms, ...)."""
     if not HEIGHT_RANGE[0] - 0.2 <= height <= HEIGHT_RANGE[1] + 0.2:
-        raise ValueError(f"height {height:.2f} m is outside the supported range {HEIGHT_RANGE}")
+        raise CoamdError(f"height {height:.2f} m is outside the supported range {HEIGHT_RANGE[0]}-{HEIGHT_RANGE[1]} m")
     lengths = dict(REFERENCE_LENGTHS)
     for group, factor in (proportions or {}).items():
         for bone in _GROUPS[group][0]:

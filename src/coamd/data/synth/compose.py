@@ -19,7 +19,7 @@ from ...skeleton import SMPL22, canonicalize, forward_kinematics
 from ...skeleton.rotations import matrix_to_quat, quat_to_matrix
 from .body import Body, make_body, sample_body, sample_style
 from .captions import Caption, make_captions
-from .library import ACTIONS
+from .library import ACTIONS, SpecError
 from .rig import pose_to_local, ry
 
 MIN_FRAMES, MAX_FRAMES = 40, 196
@@ -71,7 +71,7 @@ def _normalise_spec(spec) -> ClipSpec | None:
         return ClipSpec(actions=list(spec))
     if isinstance(spec, str):
         return ClipSpec(actions=[spec])
-    raise TypeError(f"spec must be a ClipSpec, a list of actions or an action name, got {type(spec).__name__}")
+    raise SpecError(f"spec must be a ClipSpec, a list of actions or an action name, got {type(spec).__name__}")
 
 
 def _plan(rng: np.random.Generator) -> list[str]:
@@ -104,7 +104,7 @@ def synthesize_clip(rng: np.random.Generator, spec: ClipSpec | list | str | None
                      else (a[0], dict(a[1])) for a in spec.actions]
         for name, _ in requested:
             if name not in ACTIONS:
-                raise KeyError(f"unknown action {name!r}; known: {sorted(ACTIONS)}")
+                raise SpecError(f"spec: unknown action {name!r} (known: {', '.join(sorted(ACTIONS))})")
         _check_postures([n for n, _ in requested])
     for attempt in range(6):
         names = [n for n, _ in requested] if requested else _plan(rng)
@@ -113,7 +113,10 @@ def synthesize_clip(rng: np.random.Generator, spec: ClipSpec | list | str | None
         instances, poses = [], []
         for name, fx in zip(names, fixed):
             share = budget / len(names)
-            params = ACTIONS[name].sample(rng, share, fx)
+            try:
+                params = ACTIONS[name].sample(rng, share, fx)
+            except SpecError as e:
+                raise SpecError(f"spec: action {name!r}: {e}") from None
             pose = ACTIONS[name].build(body, style, params, rng)
             instances.append(ActionInstance(name, params, facts=dict(pose.info.get("facts", {}))))
             poses.append(pose)
@@ -146,7 +149,7 @@ def _check_postures(names: list[str]) -> None:
     for n in names:
         a = ACTIONS[n]
         if a.start != state:
-            raise ValueError(f"action {n!r} starts from {a.start!r} but the person is in {state!r} posture")
+            raise SpecError(f"spec: action {n!r} starts from {a.start!r} but the person is in {state!r} posture")
         state = a.end
 
 

@@ -14,12 +14,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...errors import CoamdError
 from .body import Body, Style
 from .rig import Pose
 
 SampleFn = Callable[[np.random.Generator, float, dict], dict]
 BuildFn = Callable[[Body, Style, dict, np.random.Generator], Pose]
 LabelFn = Callable[[dict], tuple[str, ...]]
+
+
+class SpecError(CoamdError, ValueError):
+    """An impossible clip specification: unknown action or parameter, or postures that do not chain."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,7 @@ class Params:
         if key in self.fixed:
             val = self.fixed[key]
             if val not in list(options):
-                raise ValueError(f"parameter {key}={val!r} is not one of {list(options)}")
+                raise SpecError(f"parameter {key}={val!r} is not one of {list(options)}")
         else:
             val = options[int(self.rng.choice(len(options), p=p))]
         self.out[key] = val.item() if hasattr(val, "item") else val
@@ -75,7 +80,7 @@ class Params:
         """Inclusive range."""
         val = int(self.fixed[key]) if key in self.fixed else int(self.rng.integers(lo, hi + 1))
         if val < 1:
-            raise ValueError(f"parameter {key}={val} must be a positive count")
+            raise SpecError(f"parameter {key}={val} must be a positive count")
         self.out[key] = val
         return val
 
@@ -86,7 +91,7 @@ class Params:
     def done(self) -> dict:
         unknown = set(self.fixed) - set(self.out)
         if unknown:
-            raise ValueError(f"unknown parameter(s) {sorted(unknown)}")
+            raise SpecError(f"unknown parameter(s) {sorted(unknown)}")
         return self.out
 
 

@@ -44,7 +44,7 @@ def _duration(P: Params, budget: float, lo: float, hi: float, reserve: float = 1
 def _s_walk(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("speed", SPEEDS, p=[0.3, 0.45, 0.25])
-    _duration(P, budget, 1.6, 6.0)
+    _duration(P, budget, 1.6, 4.5)
     return P.done()
 
 
@@ -132,7 +132,7 @@ def _s_jog(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     ip = P.choice("in_place", (False, True), p=[0.75, 0.25])
     P.choice("speed", SPEEDS[:2], p=[0.35, 0.65])
-    _duration(P, budget, 1.8, 4.5 if ip else 5.0)
+    _duration(P, budget, 1.8, 4.0 if ip else 3.0)
     return P.done()
 
 
@@ -149,7 +149,7 @@ def _b_jog(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
 def _s_run(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("speed", ("normal", "fast"), p=[0.6, 0.4])
-    _duration(P, budget, 1.8, 4.5)
+    _duration(P, budget, 1.4, 3.0)
     return P.done()
 
 
@@ -165,7 +165,7 @@ def _b_run(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
 
 def _s_sprint(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
-    _duration(P, budget, 2.0, 4.0)
+    _duration(P, budget, 1.8, 2.8)
     return P.done()
 
 
@@ -174,7 +174,7 @@ def _b_sprint(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Po
     gp = GaitParams(speed=v, cadence=_u(rng, 3.3, 3.8), duty=_u(rng, 0.27, 0.31), duration=p["duration"],
                     clearance=_u(rng, 0.3, 0.38), tuck=1.0, heel=0.8, knee=_u(rng, 0.34, 0.42), bob=0.0,
                     sway=0.005, pelvis_yaw=0.1, lean=_u(rng, 0.2, 0.28), arm_swing=_u(rng, 0.85, 1.0),
-                    arm_out=0.08, elbow=_u(rng, 1.3, 1.5), elbow_swing=0.2, width=0.5, accel=_u(rng, 1.2, 1.6),
+                    arm_out=0.08, elbow=_u(rng, 1.3, 1.5), elbow_swing=0.2, width=0.5, accel=_u(rng, 1.0, 1.3),
                     first=_first(rng), lead=0.1)
     return gait(body, style, gp)
 
@@ -252,15 +252,15 @@ def _b_stumble(body: Body, style: Style, p: dict, rng: np.random.Generator) -> P
     return pose
 
 
-register("walk", _s_walk, _b_walk, ("walk",), weight=3.0, group="locomotion")
+register("walk", _s_walk, _b_walk, ("walk",), weight=2.6, group="locomotion")
 register("walk_backward", _s_walk_backward, _b_walk_backward, ("backwards walk",), weight=1.2, group="locomotion")
 register("walk_sideways", _s_walk_sideways, _b_walk_sideways, ("sideways walk",), weight=1.0, group="locomotion")
 register("walk_circle", _s_walk_circle, _b_walk_circle, ("circle walk",), weight=1.0, group="locomotion")
 register("walk_turn", _s_walk_turn, _b_walk_turn, ("walk", "turn"), weight=1.2, group="locomotion")
 register("jog", _s_jog, _b_jog, lambda p: ("jog in place",) if p["in_place"] else ("jog",), weight=1.2,
          group="locomotion")
-register("run", _s_run, _b_run, ("run",), weight=1.5, group="locomotion")
-register("sprint", _s_sprint, _b_sprint, ("sprint",), weight=0.7, group="locomotion")
+register("run", _s_run, _b_run, ("run",), weight=1.2, group="locomotion")
+register("sprint", _s_sprint, _b_sprint, ("sprint",), weight=0.5, group="locomotion")
 register("turn", _s_turn, _b_turn, ("turn",), weight=1.2, group="locomotion")
 register("spin", _s_spin, _b_spin, ("spin",), weight=0.8, group="locomotion")
 register("march", _s_march, _b_march, ("march",), weight=0.7, group="locomotion")

@@ -112,7 +112,8 @@ def gait(body: Body, style: Style, gp: GaitParams) -> Pose:
     f = gp.cadence / 2.0  # cycles per second
     T_h = math.ceil((gp.duration + 2.5 / f + 1.0) * FPS)
     t = times(T_h)
-    env = ramp(t, 0.0, gp.accel) * (1.0 - ramp(t, gp.duration - gp.accel, gp.duration))
+    accel = min(gp.accel, 0.45 * gp.duration)
+    env = ramp(t, 0.0, accel) * (1.0 - ramp(t, gp.duration - accel, gp.duration))
     # heading: yaw rate proportional to the speed envelope inside the turn window -> constant curvature
     w0, w1 = gp.turn_window
     rate = window(t, w0 * gp.duration, w1 * gp.duration, 0.25 * gp.duration * (w1 - w0) + 1e-3)

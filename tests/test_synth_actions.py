@@ -90,11 +90,12 @@ def test_random_clips_chain_one_to_three_actions():
 
 
 def test_walking_feet_do_not_skate():
-    # lower foot below 5 cm: mean horizontal speed under 2 cm/s (measured ~0.3 cm/s)
+    # lower ball-of-foot below 5 cm: mean horizontal speed < 0.5 cm/s, 95th percentile < 2 cm/s
+    # (measured: ~0; stance feet are planted exactly; all clip types together average ~3 cm/s)
     speeds = np.concatenate([foot_skate(clip([("walk", {"speed": s})], seed).joints)
                              for seed, s in enumerate(["slow", "normal", "fast"] * 3)])
-    assert speeds.mean() < 0.02
-    assert np.percentile(speeds, 95) < 0.1
+    assert speeds.mean() < 0.005
+    assert np.percentile(speeds, 95) < 0.02
 
 
 @pytest.mark.parametrize("spec, axis, sign", [

@@ -13,7 +13,7 @@ from coamd.errors import CoamdError
 from coamd.skeleton import SMPL22
 from coamd.tasks import edit, load_bundle, make_random_bundle
 from coamd.tasks.edit import attach_kept_joints, blend_kept, load_trajectory
-from coamd.tasks.edit_specs import frames_to_edit_mask, kept_frames, parse_joints, parse_keep, task_edit_mask
+from coamd.tasks.edit_specs import check_joint_indices, frames_to_edit_mask, kept_frames, parse_joints, parse_keep, task_edit_mask
 
 FAST = dict(sampler="euler", ode_steps=3)
 UPPER = [3, 6, 9, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]
@@ -112,6 +112,9 @@ def test_joint_specs():
         parse_joints("elbowz", SMPL22)
     with pytest.raises(CoamdError, match="nothing would be regenerated"):
         parse_joints("upper,lower", SMPL22)
+    assert check_joint_indices([21, 0, 0], SMPL22) == [0, 21]
+    with pytest.raises(CoamdError, match="outside 0..21"):
+        check_joint_indices([3, 22], SMPL22)
 
 
 def test_blend_copies_kept_frames_and_keeps_velocities_continuous():

@@ -403,14 +403,14 @@ def make_bundle(runs: Sequence[str | os.PathLike] | str | os.PathLike, out_dir: 
             if kind in files:
                 raise BundleError(f"two '{kind}' checkpoints: {files[kind]} and {file}")
             files[kind] = file
-    payloads, sources, extras = {}, {}, {}
+    payloads, sources, extras, configs = {}, {}, {}, {}
     for kind, file in files.items():
-        _, _, payload = _read(file)
+        _, configs[kind], payload = _read(file)
         payloads[kind] = _strip(payload, kind, fp16)
         extras[kind] = payload.get("extra") or {}
         train = payload.get("train") or {}
         sources[kind] = {"path": str(file), "step": int(train.get("step", -1)) if isinstance(train, dict) else -1}
-    configs = {k: load_checkpoint(f)[0] for k, f in files.items()}
+        del payload                                   # optimizer states can be large: free them early
     _check_compatible(configs, Path(out_dir))
     backend, options = _text_backend({}, extras, configs, Path(out_dir))
     stats = None

@@ -17,6 +17,8 @@ bit-exact in latent space.
   moved with its attachment: joint j shifts by the inverse-square tree-distance-weighted mean of
   the shifts of the kept joints it hangs from. The report gives the drift before (``*_decoded``)
   and after the overwrite.
+* MAR guidance (the sampling ``guidance`` step, 0 by default) also applies to the regenerated
+  tokens when set; upstream never guided edits.
 * Trajectory (``trajectory``): the same constraint on the decoded pelvis XZ path ((T, 2) metres at
   20 fps, or (T, 3) whose columns 0 and 2 are used; frames past its end are free). With
   ``exact`` the whole body is then shifted on the ground plane onto the path.
@@ -37,8 +39,8 @@ from ..errors import CoamdError, MotionFormatError
 from ..skeleton import Skeleton, validate_motion
 from .bundle import Bundle
 from .codec import decode_list, encode_joints, pad_to_unit
-from .edit_specs import edit_mask_to_frames, frames_to_edit_mask, kept_frames, parse_joints, parse_keep, \
-    task_edit_mask
+from .edit_specs import check_joint_indices, edit_mask_to_frames, frames_to_edit_mask, kept_frames, parse_joints, \
+    parse_keep, task_edit_mask
 from .generate import Sampling, check_texts, sampling_settings
 from .guidance import Constraint, chain, constraint_hook, guidance_hook, refine
 
@@ -187,7 +189,7 @@ def edit(bundle: Bundle, source: np.ndarray, text: str, *, task: str | None = No
         mask, keep_f = np.ones(L, bool), np.zeros(T, bool)
     if not mask.any():
         raise CoamdError("the edit keeps every token of the motion, so nothing would be regenerated")
-    kept_j = parse_joints(joints, skel) if isinstance(joints, str) else sorted(set(joints or []))
+    kept_j = parse_joints(joints, skel) if isinstance(joints, str) else check_joint_indices(joints or [], skel)
     path = load_trajectory(trajectory) if trajectory is not None else None
     if path is not None and skel.root in kept_j:
         raise CoamdError(f"--trajectory moves the {skel.joint_names[skel.root]}, which --joints keeps; drop one")
@@ -225,7 +227,8 @@ def edit(bundle: Bundle, source: np.ndarray, text: str, *, task: str | None = No
                                 generator=rng, on_step=hook)
     if constraint is not None:
         lat = refine(bundle, lat, edit_mask, constraint, refine_iters, constraint_lr)
-    out = decode_list(bundle, lat, [L])[0][:T]
+    decoded = decode_list(bundle, lat, [L])[0][:T]
+    out = decoded.copy()
 
     if kept_j:
         report["kept_joints"] = [skel.joint_names[j] for j in kept_j]
@@ -251,8 +254,7 @@ def edit(bundle: Bundle, source: np.ndarray, text: str, *, task: str | None = No
         report["trajectory_error_cm"] = round(_mean_dist_cm(out[:n, skel.root][:, [0, 2]], path[:n]), 3)
     if keep_f.any():
         report["kept_frames"] = int(keep_f.sum())
-        report["kept_frames_error_cm_decoded"] = round(_mean_dist_cm(
-            decode_list(bundle, lat, [L])[0][:T][keep_f], src[keep_f]), 3)
+        report["kept_frames_error_cm_decoded"] = round(_mean_dist_cm(decoded[keep_f], src[keep_f]), 3)
         report["kept_frames_error_cm"] = round(_mean_dist_cm(out[keep_f], src[keep_f]), 3)
     return EditResult(motion=out.astype(np.float32), source=src, text=text, edit_mask=mask, kept_frames=keep_f,
                       kept_joints=kept_j, report=report, fps=fps)

@@ -118,7 +118,15 @@ def parse_joints(spec: str, skeleton: Skeleton) -> list[int]:
         else:
             raise CoamdError(f"--joints: unknown joint or body part {p!r}; body parts: {', '.join(JOINT_GROUPS)}; "
                              f"joints: {', '.join(skeleton.joint_names)}")
-    out = sorted(set(picked))
+    return check_joint_indices(picked, skeleton)
+
+
+def check_joint_indices(joints, skeleton: Skeleton) -> list[int]:
+    """Sorted unique joint indices, each in range, not all of them (something must be regenerated)."""
+    out = sorted({int(j) for j in joints})
+    bad = [j for j in out if not 0 <= j < skeleton.num_joints]
+    if bad:
+        raise CoamdError(f"--joints: joint index {bad[0]} is outside 0..{skeleton.num_joints - 1}")
     if len(out) == skeleton.num_joints:
         raise CoamdError("--joints: keeps every joint, so nothing would be regenerated")
     return out

@@ -252,7 +252,8 @@ def generate(bundle: Bundle, texts: Sequence[str] | str, lengths: LengthArg | Se
         for i, t, n in long:
             plan = split_long(t, n, bundle)
             for group in _batches(list(range(num_samples)), sampling.batch_size):
-                outs, starts = generate_chain(bundle, plan, len(group), seed + i * num_samples + group[0], sampling)
+                outs, starts = generate_chain(bundle, plan, len(group), seed + i * num_samples + group[0], sampling,
+                                              progress=progress is not False)
                 for s, m in zip(group, outs):
                     motions[i * num_samples + s], segments[i * num_samples + s] = m, list(starts)
                 bar.update(len(group))

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from ..config import to_dict
 from ..errors import CoamdError
 from ..skeleton import facing_angles, rotate_yaw
 from .bundle import Bundle
@@ -167,7 +168,8 @@ def generate_sequence(bundle: Bundle, texts: Sequence[str], lengths: LengthArg |
     try:
         for first in range(0, num_samples, sampling.batch_size):
             B = min(sampling.batch_size, num_samples - first)
-            outs, starts = generate_chain(bundle, plan, B, seed + first, sampling, progress=bool(progress))
+            outs, starts = generate_chain(bundle, plan, B, seed + first, sampling,
+                                          progress=progress is not False and len(plan) > 1)
             motions.extend(outs)
             seeds.extend(seed + first + i for i in range(B))
             bar.update(B)
@@ -175,7 +177,7 @@ def generate_sequence(bundle: Bundle, texts: Sequence[str], lengths: LengthArg |
         bar.close()
     config = {"sequence": texts, "lengths_seconds": seconds, "num_samples": num_samples, "seed": seed,
               "overlap_frames": P * bundle.unit_length, "chunks": [list(c) for c in plan],
-              "sampling": {k: getattr(sampling, k) for k in sampling.__dataclass_fields__},
+              "sampling": to_dict(sampling),
               "checkpoint": str(bundle.root) if bundle.root else None, "bundle": bundle.meta.get("name"),
               "device": str(bundle.device)}
     joined = "; ".join(texts)

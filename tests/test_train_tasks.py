@@ -181,8 +181,10 @@ def test_generator_trains_on_cached_latents_of_the_sibling_ae(corpus, tmp_path):
     assert (runs / "gen" / "latents" / f"{ae_hash}-train.npz").stat().st_mtime_ns == stamp
 
 
-def test_generator_without_an_ae_says_how_to_get_one(corpus, tmp_path):
+def test_generator_without_an_ae_says_how_to_get_one(corpus, tmp_path, monkeypatch):
     from coamd.errors import CoamdError
+
+    monkeypatch.setenv("COAMD_BUNDLE", str(tmp_path / "no-bundle"))        # whatever weights are installed
 
     with pytest.raises(CoamdError, match="coamd train ae --out"):
         _train("generator", corpus, tmp_path / "lonely" / "gen", ["max_steps=1"])
@@ -218,3 +220,17 @@ def test_generator_resume_matches_the_straight_run_exactly(corpus, tmp_path):
     assert a["train"]["step"] == b["train"]["step"] == 6 and a["train"]["epoch"] == b["train"]["epoch"]
     first = load_checkpoint(runs / "split" / "checkpoints" / "step_4.pt")
     assert not torch.equal(first["train"]["model"]["mask_latent"], a["train"]["model"]["mask_latent"])
+
+
+def test_generator_falls_back_to_the_bundled_ae(corpus, tmp_path, monkeypatch):
+    runs = tmp_path / "runs"
+    _train("ae", corpus, runs / "ae", ["batch_size=16", "max_steps=1", "max_epochs=0", "window_stride=16",
+                                       "val_every=0"])
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (runs / "ae" / "checkpoints" / "latest.pt").rename(bundle / "ae.pt")
+    (bundle / "bundle.json").write_text(json.dumps({"format": "coamd-bundle", "version": 1, "parts": {"ae": "ae.pt"}}))
+    monkeypatch.setenv("COAMD_BUNDLE", str(bundle))
+    task, _ = _train("generator", corpus, tmp_path / "alone" / "gen", ["batch_size=8", "max_steps=1",
+                                                                        "max_epochs=0", "val_every=0"])
+    assert task.ae_path == bundle / "ae.pt"

@@ -1,6 +1,7 @@
 """``coamd train generator``: the masked generator + flow head on frozen-AE latents (paper-brief §3.3-§3.5, §4).
 
-The AE comes from ``ae_checkpoint`` (default: the ``ae`` run beside this run, i.e. ``RUN/../ae``);
+The AE comes from ``ae_checkpoint`` (default: the ``ae`` run beside this run, i.e. ``RUN/../ae``,
+else the bundled AE of ``$COAMD_BUNDLE`` or ``coamd/weights/cpu-small``);
 its Mean/Std and latent width are used, and the training/val splits are encoded once with it
 (`latents.py`). Captions condition through their frozen sentence embeddings (the persistent text
 cache). Loss: flow matching on MARDM-masked tokens (``MaskedGenerator.loss``) with the trainer's
@@ -11,6 +12,8 @@ Validation: the flow-matching loss on the val split with a fixed seed (best.pt m
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import Dataset
 
+from ..data import Normalizer
 from ..errors import CoamdError
 from ..models import build_autoencoder, build_generator, load_module
 from ..models import load_checkpoint as load_model_checkpoint
@@ -27,17 +31,42 @@ from .data import normalizer_from_extra
 from .distributed import barrier
 from .latents import LatentTextDataset, cached_latents, collate_latents, encode_split
 
+BUNDLE_ENV = "COAMD_BUNDLE"
+
+
+def _bundle_part(folder: Path, part: str) -> Path | None:
+    """``folder/<parts[part]>`` of a model bundle folder (``bundle.json``, see ``coamd.tasks.bundle``)."""
+    try:
+        meta = json.loads((folder / "bundle.json").read_text())
+    except (OSError, ValueError):
+        return None
+    name = (meta.get("parts") or {}).get(part)
+    return folder / name if name and (folder / name).is_file() else None
+
+
+def default_bundle() -> Path:
+    """``$COAMD_BUNDLE``, else the weights bundled with coamd (``coamd/weights/cpu-small``)."""
+    env = os.environ.get(BUNDLE_ENV)
+    return Path(env).expanduser() if env else Path(__file__).resolve().parents[1] / "weights" / "cpu-small"
+
 
 def find_ae_checkpoint(given: str, run_dir: Path) -> Path:
-    """``ae_checkpoint`` if set, else the AE run beside this run (``RUN/../ae``)."""
+    """``ae_checkpoint`` if set (a checkpoint, run or bundle folder), else the AE run beside this run
+    (``RUN/../ae``), else the bundled AE."""
     if given:
-        return checkpoint_file(given)
+        path = Path(given).expanduser()
+        return (_bundle_part(path, "ae") if path.is_dir() and (path / "bundle.json").is_file() else None) \
+            or checkpoint_file(path)
     sibling = run_dir.resolve().parent / "ae"
     try:
         return checkpoint_file(sibling)
     except CheckpointError:
-        raise CoamdError(f"no AE checkpoint: train one with 'coamd train ae --out {sibling}' or pass "
-                         "ae_checkpoint=PATH") from None
+        pass
+    bundled = _bundle_part(default_bundle(), "ae")
+    if bundled is not None:
+        return bundled
+    raise CoamdError(f"no AE checkpoint: train one with 'coamd train ae --out {sibling}' or pass "
+                     "ae_checkpoint=PATH (a checkpoint, run or bundle folder)")
 
 
 class GeneratorTask(MotionTask):
@@ -55,6 +84,8 @@ class GeneratorTask(MotionTask):
     def setup(self) -> None:
         train, val = self.text_motion_splits()
         preset = normalizer_from_extra(self.ae_payload.get("extra", {}))
+        if preset is None and (self.ae_path.parent / "Mean.npy").is_file():      # a bundle's shared Mean/Std
+            preset = Normalizer.load(self.ae_path.parent)
         self.set_normalizer((train.full_motion(k) for k in train.motion_ids), preset)
         self.ae_hash = file_hash(self.ae_path)
         folder = self.ctx.run_dir / "latents"

@@ -14,8 +14,8 @@ bit-exact in latent space.
   decoded-space constraint pulls the kept joints towards the source at every decoding step and in
   a final refinement (:mod:`.guidance`). The decoder cannot match them exactly, so with ``exact``
   (default) the kept joints are then overwritten with the source and each regenerated part is
-  moved with its attachment: joint j shifts by the inverse-square tree-distance-weighted mean of
-  the shifts of the kept joints it hangs from. The report gives the drift before (``*_decoded``)
+  moved with its attachment, the joining bone restored to its source length
+  (:func:`attach_kept_joints`). The report gives the drift before (``*_decoded``)
   and after the overwrite.
 * MAR guidance (the sampling ``guidance`` step, 0 by default) also applies to the regenerated
   tokens when set; upstream never guided edits.
@@ -126,19 +126,29 @@ def _tree_distances(skeleton: Skeleton) -> np.ndarray:
 
 
 def attach_kept_joints(decoded: np.ndarray, source: np.ndarray, kept: list[int], skeleton: Skeleton) -> np.ndarray:
-    """Overwrite the kept joints with the source and carry the regenerated joints along (see module docstring)."""
+    """Overwrite the kept joints with the source and carry the regenerated joints along (see module docstring).
+
+    Each join bone (kept joint a, regenerated neighbour r) asks for the shift that moves r with a and
+    restores the source's length of the bone a-r (keeping the decoded direction); every
+    regenerated joint j takes the mean of those shifts weighted by 1 / d(j, a)^2 (tree distance).
+    With one join per regenerated part, the part moves rigidly and the join is exact.
+    """
     out = decoded.copy()
     kept_set = set(kept)
-    shift = source[:, kept] - decoded[:, kept]                                # (T, K, 3)
-    anchors = [k for k in kept if any((p == k and c not in kept_set) or (c == k and p not in kept_set)
-                                      for p, c in skeleton.bones())]
+    joins = [(p, c) if p in kept_set else (c, p) for p, c in skeleton.bones() if (p in kept_set) != (c in kept_set)]
+    shifts = []
+    for a, r in joins:
+        moved = decoded[:, r] + source[:, a] - decoded[:, a]                    # (T, 3) r carried with a
+        bone = moved - source[:, a]
+        length = np.linalg.norm(source[:, r] - source[:, a], axis=-1, keepdims=True)
+        unit = bone / np.maximum(np.linalg.norm(bone, axis=-1, keepdims=True), 1e-8)
+        shifts.append(source[:, a] + unit * length - decoded[:, r])             # (T, 3)
     dist = _tree_distances(skeleton)
-    col = {k: i for i, k in enumerate(kept)}
     for j in range(skeleton.num_joints):
         if j in kept_set:
             continue
-        w = np.array([1.0 / dist[j, a] ** 2 for a in anchors])               # (A,)
-        out[:, j] += np.tensordot(shift[:, [col[a] for a in anchors]], w / w.sum(), axes=([1], [0]))
+        w = np.array([1.0 / dist[j, a] ** 2 for a, _ in joins])               # (E,)
+        out[:, j] += np.tensordot(np.stack(shifts, axis=1), w / w.sum(), axes=([1], [0]))
     out[:, kept] = source[:, kept]
     return out
 

@@ -40,10 +40,10 @@ def test_the_documented_example_runs(bundle_dir, tmp_path, monkeypatch, capsys):
     code = _example()
     assert "m = coamd.load()" in code and "save_bvh" in code
     scope: dict = {}
-    exec(compile(code, "coamd.tasks.api example", "exec"), scope)
+    exec(compile(code, "coamd.tasks.api example", "exec"), scope)  # noqa: S102 - runs the documented example
     out, walk, long_, legs, mid = (scope[k] for k in ("out", "walk", "long", "legs", "mid"))
     assert len(out) == 4 and walk.shape == (60, 22, 3) and walk.dtype == np.float32
-    assert sorted(p.name for p in (tmp_path / "samples").iterdir())[-1] == "samples.npz"
+    assert (tmp_path / "samples" / "samples.npz").is_file()
     assert len(list((tmp_path / "samples").glob("*.bvh"))) == 4
     assert scope["auto"][0].shape[1:] == (22, 3)
     assert len(long_.segments[0]) == 3
@@ -57,12 +57,11 @@ def test_the_documented_example_runs(bundle_dir, tmp_path, monkeypatch, capsys):
 def test_import_is_light_and_attributes_are_lazy():
     code = ("import sys, coamd; assert 'torch' not in sys.modules; "
             "f = coamd.load; assert 'torch' in sys.modules; print(coamd.io.load_motion.__name__)")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "load_motion"
     assert coamd.save_bvh is coamd.io.save_bvh and coamd.CoAMD is api.CoAMD
-    with pytest.raises(AttributeError):
-        coamd.not_a_thing
+    assert not hasattr(coamd, "not_a_thing")
 
 
 def test_api_methods(bundle_dir, tmp_path):

@@ -11,11 +11,19 @@ import torch
 from coamd.cli import main
 from coamd.errors import CoamdError
 from coamd.models import tiny_config
-from coamd.tasks import BundleError, find_checkpoints, generate, load_bundle, make_bundle, make_random_bundle, \
-    recognize, sampling_settings
+from coamd.tasks import (
+    BundleError,
+    find_checkpoints,
+    generate,
+    load_bundle,
+    make_bundle,
+    make_random_bundle,
+    recognize,
+    sampling_settings,
+)
 from coamd.tasks.bundle import BUNDLE_ENV
 
-FAST = dict(sampler="euler", ode_steps=2, steps=4)
+FAST = {"sampler": "euler", "ode_steps": 2, "steps": 4}
 
 
 @pytest.fixture(autouse=True)
@@ -74,7 +82,7 @@ def test_a_folder_of_runs_loads_and_generates(runs):
     assert out.lengths == [40] and np.isfinite(out[0]).all()
     only_mar = load_bundle(runs / "mar")                       # a single run: that part only
     assert sorted(only_mar.parts) == ["mar"]
-    with pytest.raises(BundleError, match="no 'generator' model \(needed for generation"):
+    with pytest.raises(BundleError, match=r"no 'generator' model \(needed for generation"):
         generate(only_mar, ["walk"], 2.0)
 
 

@@ -13,9 +13,16 @@ from coamd.errors import CoamdError
 from coamd.skeleton import SMPL22
 from coamd.tasks import edit, load_bundle, make_random_bundle
 from coamd.tasks.edit import attach_kept_joints, blend_kept, load_trajectory
-from coamd.tasks.edit_specs import check_joint_indices, frames_to_edit_mask, kept_frames, parse_joints, parse_keep, task_edit_mask
+from coamd.tasks.edit_specs import (
+    check_joint_indices,
+    frames_to_edit_mask,
+    kept_frames,
+    parse_joints,
+    parse_keep,
+    task_edit_mask,
+)
 
-FAST = dict(sampler="euler", ode_steps=3)
+FAST = {"sampler": "euler", "ode_steps": 3}
 UPPER = [3, 6, 9, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]
 
 

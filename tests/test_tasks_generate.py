@@ -10,7 +10,7 @@ from coamd.tasks.generate import generate_tokens, read_prompts
 from coamd.tasks.guidance import reward, text_targets
 from coamd.tasks.long_motion import plan_chunks, stitch
 
-FAST = dict(sampler="euler", ode_steps=3)
+FAST = {"sampler": "euler", "ode_steps": 3}
 
 
 @pytest.fixture(autouse=True)

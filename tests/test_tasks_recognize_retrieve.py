@@ -1,5 +1,6 @@
 """Zero-shot recognition windows and scores, MAR embeddings, and retrieval galleries at scale."""
 
+import itertools
 import time
 
 import numpy as np
@@ -10,8 +11,15 @@ import torch.nn.functional as F
 from coamd.errors import CoamdError
 from coamd.tasks import build_gallery, load_bundle, load_gallery, make_random_bundle, recognize
 from coamd.tasks.recognize import embed_motions, parse_labels, windows
-from coamd.tasks.retrieve import Gallery, GalleryError, check_model, is_gallery_file, rank_motions, rank_texts, \
-    top_matches
+from coamd.tasks.retrieve import (
+    Gallery,
+    GalleryError,
+    check_model,
+    is_gallery_file,
+    rank_motions,
+    rank_texts,
+    top_matches,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +47,7 @@ def test_windows_cover_long_clips():
     assert windows(300) == [(0, 196), (98, 294), (104, 300)]
     w = windows(1000)
     assert w[0][0] == 0 and w[-1][1] == 1000 and all(e - s == 196 for s, e in w)
-    assert all(b[0] - a[0] <= 98 for a, b in zip(w, w[1:]))
+    assert all(b[0] - a[0] <= 98 for a, b in itertools.pairwise(w))
 
 
 def test_long_clips_average_their_window_embeddings(bundle):

@@ -71,5 +71,5 @@ def run(args: argparse.Namespace) -> int:
     result.save(out, formats, overwrite=args.overwrite)
     print(f"{out}: edited {result.report['seconds']} s ({result.report['regenerated_tokens']}/"
           f"{result.report['tokens']} tokens regenerated) as {','.join(formats)} + compare + report.json")
-    print(json.dumps({k: v for k, v in result.report.items() if k.endswith("_cm") or k.endswith("_decoded")}))
+    print(json.dumps({k: v for k, v in result.report.items() if k.endswith(("_cm", "_decoded"))}))
     return 0

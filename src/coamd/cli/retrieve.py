@@ -47,8 +47,7 @@ def _read_texts(path: str) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from ..tasks import load_bundle
     from ..tasks.generate import check_texts
-    from ..tasks.retrieve import gallery_files, is_gallery_file, load_gallery, open_gallery, rank_motions, \
-        rank_texts
+    from ..tasks.retrieve import gallery_files, is_gallery_file, load_gallery, open_gallery, rank_motions, rank_texts
 
     if args.top_k < 1:
         raise CoamdError(f"--top-k: must be at least 1, got {args.top_k}")

@@ -46,6 +46,7 @@ import torch
 from torch import Tensor, nn
 
 import coamd
+
 from ..atomic import atomic_dir, atomic_open, atomic_path
 from ..config import to_dict
 from ..data import Normalizer
@@ -81,7 +82,7 @@ class Bundle:
     label_names: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
-    device: torch.device = torch.device("cpu")
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     _encoder: TextEncoder | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ parts
@@ -479,5 +480,16 @@ def save_labels(path: str | os.PathLike, labels: Sequence[str]) -> None:
         f.write("".join(f"{label}\n" for label in labels))
 
 
-__all__ = ["BUNDLE_ENV", "BUNDLE_FILE", "Bundle", "BundleError", "DEFAULT_BUNDLE", "find_checkpoints",
-           "load_bundle", "make_bundle", "make_random_bundle", "save_labels", "write_bundle"]
+__all__ = [
+    "BUNDLE_ENV",
+    "BUNDLE_FILE",
+    "DEFAULT_BUNDLE",
+    "Bundle",
+    "BundleError",
+    "find_checkpoints",
+    "load_bundle",
+    "make_bundle",
+    "make_random_bundle",
+    "save_labels",
+    "write_bundle",
+]

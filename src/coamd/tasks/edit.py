@@ -39,8 +39,15 @@ from ..errors import CoamdError, MotionFormatError
 from ..skeleton import Skeleton, validate_motion
 from .bundle import Bundle
 from .codec import decode_list, encode_joints, pad_to_unit
-from .edit_specs import check_joint_indices, edit_mask_to_frames, frames_to_edit_mask, kept_frames, parse_joints, \
-    parse_keep, task_edit_mask
+from .edit_specs import (
+    check_joint_indices,
+    edit_mask_to_frames,
+    frames_to_edit_mask,
+    kept_frames,
+    parse_joints,
+    parse_keep,
+    task_edit_mask,
+)
 from .generate import Sampling, check_texts, sampling_settings
 from .guidance import Constraint, chain, constraint_hook, guidance_hook, refine
 

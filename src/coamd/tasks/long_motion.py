@@ -28,8 +28,16 @@ from ..errors import CoamdError
 from ..skeleton import facing_angles, rotate_yaw
 from .bundle import Bundle
 from .codec import decode_list, encode_joints
-from .generate import GenerationResult, LengthArg, Sampling, check_texts, estimate_tokens, per_text, \
-    sampling_settings, seconds_to_tokens
+from .generate import (
+    GenerationResult,
+    LengthArg,
+    Sampling,
+    check_texts,
+    estimate_tokens,
+    per_text,
+    sampling_settings,
+    seconds_to_tokens,
+)
 from .guidance import guidance_hook
 
 OVERLAP_SECONDS = 1.0

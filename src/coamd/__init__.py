@@ -22,7 +22,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "load": ("coamd.tasks.api", "load"),
     "CoAMD": ("coamd.tasks.api", "CoAMD"),
-    "make_bundle": ("coamd.tasks.bundle", "make_bundle"),
+    "make_bundle": ("coamd.tasks.bundling", "make_bundle"),
     "load_motion": ("coamd.io", "load_motion"),
     "save_bvh": ("coamd.io", "save_bvh"),
 }

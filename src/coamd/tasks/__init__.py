@@ -5,7 +5,8 @@ rules); :class:`CoAMD` (``coamd.load()``) is the Python API over the task functi
 """
 
 from .api import CoAMD, load
-from .bundle import Bundle, BundleError, find_checkpoints, load_bundle, make_bundle, make_random_bundle
+from .bundle import Bundle, BundleError, find_checkpoints, load_bundle
+from .bundling import make_bundle, make_random_bundle, write_bundle
 from .edit import EditResult, edit
 from .generate import GenerationResult, Sampling, generate, sampling_settings
 from .long_motion import generate_sequence
@@ -15,5 +16,5 @@ from .retrieve import Gallery, build_gallery, load_gallery
 __all__ = [
     "Bundle", "BundleError", "CoAMD", "EditResult", "Gallery", "GenerationResult", "Recognition", "Sampling",
     "build_gallery", "edit", "find_checkpoints", "generate", "generate_sequence", "load", "load_bundle",
-    "load_gallery", "make_bundle", "make_random_bundle", "recognize", "sampling_settings",
+    "load_gallery", "make_bundle", "make_random_bundle", "recognize", "sampling_settings", "write_bundle",
 ]

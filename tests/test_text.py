@@ -155,11 +155,11 @@ def _tiny_clip_folder(folder):
     CLIPTokenizer(vocab=vocab, merges=[]).save_pretrained(folder)
     torch.manual_seed(0)
     cfg = CLIPConfig(
-        text_config=dict(vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=2, max_position_embeddings=77, bos_token_id=bos, eos_token_id=eos,
-                         pad_token_id=eos),
-        vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
-                           image_size=32, patch_size=16),
+        text_config={"vocab_size": len(vocab), "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
+                     "num_attention_heads": 2, "max_position_embeddings": 77, "bos_token_id": bos,
+                     "eos_token_id": eos, "pad_token_id": eos},
+        vision_config={"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1,
+                       "num_attention_heads": 2, "image_size": 32, "patch_size": 16},
         projection_dim=24)
     CLIPModel(cfg).save_pretrained(folder)
     assert json.loads((folder / "config.json").read_text())["model_type"] == "clip"

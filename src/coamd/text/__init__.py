@@ -51,7 +51,20 @@ def load_text_encoder(name: str = DEFAULT_TEXT_ENCODER, device: str | torch.devi
 
 
 __all__ = [
-    "CACHE_ENV", "CLIP_ENV", "CLIPEncoder", "DEFAULT_TEXT_ENCODER", "EmbeddingCache", "EmbeddingTable",
-    "HashEncoder", "MiniLMEncoder", "TEXT_ENCODERS", "TextEncoder", "TextEncoderError", "build_text_encoder",
-    "cache_root", "check_texts", "encode_cached", "load_text_encoder",
+    "CACHE_ENV",
+    "CLIP_ENV",
+    "DEFAULT_TEXT_ENCODER",
+    "TEXT_ENCODERS",
+    "CLIPEncoder",
+    "EmbeddingCache",
+    "EmbeddingTable",
+    "HashEncoder",
+    "MiniLMEncoder",
+    "TextEncoder",
+    "TextEncoderError",
+    "build_text_encoder",
+    "cache_root",
+    "check_texts",
+    "encode_cached",
+    "load_text_encoder",
 ]

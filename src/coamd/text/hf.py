@@ -41,7 +41,7 @@ def load_pretrained(loader: Any, folder: Path, what: str, **kwargs: Any) -> Any:
     try:
         with offline_quiet():
             return loader.from_pretrained(str(folder), local_files_only=True, **kwargs)
-    except (OSError, ValueError, KeyError, EnvironmentError) as e:
+    except (OSError, ValueError, KeyError) as e:
         first = " ".join(str(e).split())[:200]
         raise TextEncoderError(f"{folder}: cannot load the {what} ({first})") from None
 

@@ -45,7 +45,7 @@ class EmbeddingTable:
     @classmethod
     def build(cls, encoder: TextEncoder, texts: Sequence[str], cache: EmbeddingCache | bool | None = True,
               tokens: bool = False, max_token_bytes: int = 1 << 30, batch_size: int = 256,
-              progress: bool = True, desc: str = "text embeddings") -> "EmbeddingTable":
+              progress: bool = True, desc: str = "text embeddings") -> EmbeddingTable:
         """Encode the distinct ``texts`` once (sentences through the cache; tokens if they fit)."""
         uniq = list(dict.fromkeys(check_texts(texts)))
         sent = encode_cached(encoder, uniq, cache=cache, batch_size=batch_size, progress=progress,

@@ -12,7 +12,6 @@ import pytest
 import torch
 
 from coamd.cli import main
-from test_train_tasks import make_corpus
 
 # cpu-small shrunk to toy widths, the hash text backend (no model load), short runs
 TINY = ["text=hash", "amp=off", "log_every=1", "val_every=0", "ckpt_every=0", "max_epochs=0",
@@ -26,7 +25,10 @@ TINY = ["text=hash", "amp=off", "log_every=1", "val_every=0", "ckpt_every=0", "m
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    return make_corpus(tmp_path_factory.mktemp("cli") / "corpus", clips_per_action=6)
+    """40 clips of the procedural corpus, made by `coamd data synth` (the default training data)."""
+    out = tmp_path_factory.mktemp("cli") / "corpus"
+    assert main(["data", "synth", "--out", str(out), "--clips", "40", "--workers", "1", "--quiet"]) == 0
+    return out
 
 
 @pytest.fixture(autouse=True)
@@ -66,8 +68,11 @@ def test_train_each_model_from_the_command_line(corpus, tmp_path, capsys):
         assert ckpt["kind"] == kind and kind in ckpt["state"]
         assert (run / "config.yaml").is_file() and len(_rows(run / "log.csv")) >= 2
         assert (run / "checkpoints" / "best.pt").is_file()
-    saved = (runs / "generator" / "config.yaml").read_text()
-    assert "train_generator:" in saved and "model:" in saved and f"synth:{corpus}" in saved or str(corpus) in saved
+    import yaml
+
+    saved = yaml.safe_load((runs / "generator" / "config.yaml").read_text())
+    assert saved["kind"] == "generator" and saved["model"]["ae"]["latent_dim"] == 16
+    assert saved["train_generator"]["data"] == f"synth:{corpus.resolve()}"      # what --resume reads back
 
 
 def test_resume_continues_from_the_saved_config(corpus, tmp_path):

@@ -212,6 +212,9 @@ def test_overfitting_32_pairs_lifts_r_precision_far_above_chance(trained):
     assert trained["before"] < 0.3                                   # chance is 1/32
     t, m = ev.embed_texts(caps).numpy(), ev.embed_motions(x, n).numpy()
     assert r_precision(t, m)[0] > 0.8
+    fresh = Evaluators(ev.model, ev.vocab, "hash", encoder=ev.encoder)                # empty caption cache
+    torch.testing.assert_close(fresh.embed_texts(caps[::-1] + caps[:2], batch_size=5)[:32],
+                               torch.from_numpy(t[::-1].copy()), atol=1e-5, rtol=1e-5)
     ct, cm = ev.clip_embed_texts(caps), ev.clip_embed_motions(x, n)
     assert ((ct @ cm.T).argmax(dim=1) == torch.arange(32)).float().mean() > 0.8
     torch.testing.assert_close(cm.norm(dim=-1), torch.ones(32))

@@ -43,6 +43,7 @@ from .motionclip import MotionClipEvaluator
 
 FORMAT, VERSION, KIND = "coamd-checkpoint", 1, "evaluator"
 EXPORT_NAME = "evaluators.pt"
+TEXT_CACHE_LIMIT = 200_000     # cached caption embeddings per Evaluators (then the cache restarts)
 
 
 class EvaluatorModel(nn.Module):
@@ -109,6 +110,8 @@ class Evaluators:
         self.batch_size = int(batch_size)
         self.info = dict(info or {})
         self._encoder = encoder
+        self._text_cache: dict[str, Tensor] = {}
+        self._clip_text_cache: dict[str, Tensor] = {}
 
     @property
     def encoder(self) -> TextEncoder:
@@ -139,15 +142,28 @@ class Evaluators:
         """Evaluator (a): normalised motions (B, T, F) + frame lengths (B,) -> (B, E) on the CPU."""
         return self._motion_batches(motions, lengths, batch_size, self.model.matcher.encode_motion)
 
+    def _cached_texts(self, captions: Sequence[str], cache: dict[str, Tensor], batch_size: int | None,
+                      encode, dim: int) -> Tensor:
+        """Embeddings of ``captions``, encoding each distinct caption once per ``Evaluators`` (they are frozen)."""
+        captions = list(captions)
+        missing = [c for c in dict.fromkeys(captions) if c not in cache]
+        size = batch_size or self.batch_size
+        for i in range(0, len(missing), size):
+            chunk = missing[i:i + size]
+            cache.update(zip(chunk, encode(chunk).float().cpu()))
+        out = torch.stack([cache[c] for c in captions]) if captions else torch.zeros(0, dim)
+        if len(cache) > TEXT_CACHE_LIMIT:
+            cache.clear()
+        return out
+
     @torch.inference_mode()
     def embed_texts(self, captions: Sequence[str], batch_size: int | None = None) -> Tensor:
         """Evaluator (a): B captions -> (B, E) on the CPU."""
-        size, captions = batch_size or self.batch_size, list(captions)
-        out = []
-        for i in range(0, len(captions), size):
-            ids, pos, n = word_inputs(captions[i:i + size], self.vocab, self.cfg.max_words, self.device)
-            out.append(self.model.matcher.encode_text(ids, pos, n).float().cpu())
-        return torch.cat(out) if out else torch.zeros(0, self.embed_dim)
+        def encode(chunk: list[str]) -> Tensor:
+            ids, pos, n = word_inputs(chunk, self.vocab, self.cfg.max_words, self.device)
+            return self.model.matcher.encode_text(ids, pos, n)
+
+        return self._cached_texts(captions, self._text_cache, batch_size, encode, self.embed_dim)
 
     @torch.inference_mode()
     def clip_embed_motions(self, motions: Any, lengths: Any = None, batch_size: int | None = None) -> Tensor:
@@ -158,12 +174,11 @@ class Evaluators:
     @torch.inference_mode()
     def clip_embed_texts(self, captions: Sequence[str], batch_size: int | None = None) -> Tensor:
         """Evaluator (b): B captions -> L2-normalised (B, E_clip) on the CPU."""
-        size, captions = batch_size or self.batch_size, list(captions)
-        out = []
-        for i in range(0, len(captions), size):
-            tokens, mask = token_inputs(captions[i:i + size], self.encoder, device=self.device)
-            out.append(self.model.clip.encode_text(tokens, mask).float().cpu())
-        return F.normalize(torch.cat(out), dim=-1) if out else torch.zeros(0, self.cfg.clip.embed_dim)
+        def encode(chunk: list[str]) -> Tensor:
+            tokens, mask = token_inputs(chunk, self.encoder, device=self.device)
+            return F.normalize(self.model.clip.encode_text(tokens, mask).float(), dim=-1)
+
+        return self._cached_texts(captions, self._clip_text_cache, batch_size, encode, self.cfg.clip.embed_dim)
 
     def normalize(self, joints: Any) -> Any:
         """Raw joints (..., T, J, 3) or (..., T, F) in metres -> the normalised space the evaluators read."""

@@ -21,6 +21,7 @@ ALLOWED = {
     "evaluation": {"skeleton", "metrics", "text", "data", "models", "io", "train"},
     "train": {"skeleton", "io", "data", "text", "models", "diffusion", "metrics"},
     "tasks": {"skeleton", "io", "data", "text", "models", "diffusion", "metrics", "viz", "train", "weights"},
+    "demo": {"skeleton", "io", "data", "text", "models", "diffusion", "metrics", "viz", "train", "weights", "tasks"},
     "bench": {"skeleton", "io", "data", "text", "models", "diffusion", "metrics", "viz", "train", "tasks",
               "evaluation", "weights"},
     "cli": None,  # the top layer may import anything

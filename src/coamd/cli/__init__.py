@@ -17,6 +17,7 @@ from ..errors import CoamdError
 
 # verb -> module under coamd.cli; the order here is the order in `coamd --help`.
 VERBS: dict[str, str] = {
+    "demo": "demo",
     "generate": "generate",
     "edit": "edit",
     "recognize": "recognize",
@@ -28,6 +29,7 @@ VERBS: dict[str, str] = {
     "info": "info",
     "export": "export",
     "train": "train",
+    "bench": "bench",
 }
 
 

@@ -1,0 +1,205 @@
+"""Generation speed: average inference time per sentence (AITS) (Tasks issue §7; paper-brief §3.6, §7.2).
+
+What is timed, as AITS is usually reported: the prompt is encoded once before timing (text
+encoding cached), then for each run the clock covers coarse-to-fine decoding (``steps``
+transformer forwards, each on the cond + uncond batch at once, plus the flow head's ODE solves
+with CFG applied to every velocity evaluation), the AE decode of every sample at its length and
+the de-normalisation to joints in metres. Reported: seconds per motion (batch time / batch size,
+mean over ``repeats`` timed runs after one untimed warm-up run), and the network evaluations of a
+run from the generator's ``stats``: transformer forwards and flow-head evaluations (NFE).
+
+Weights: a bundle (``checkpoint``) or, without one, randomly initialised models of a named
+config (``paper``, ``cpu-small``): timing does not depend on the weights' values, except for
+the adaptive ``dopri5`` sampler, whose step count does (random weights make it take more steps
+than trained ones).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..data import Normalizer
+from ..errors import CoamdError
+from ..models import ModelConfig, build_models, load_model_config
+from ..tasks import Bundle, Sampling, load_bundle
+from ..tasks.codec import decode_list
+
+PROMPT = "a person walks forward and then turns around"
+LARGE = 50_000_000          # generator parameters above which defaults drop to batches 1 and 4, one repeat
+DEFAULT_BATCHES = {"large": (1, 4), "small": (1, 32)}
+DEFAULT_REPEATS = {"large": 1, "small": 3}
+
+
+@dataclass
+class SpeedRun:
+    """Timings of one batch size."""
+
+    batch: int
+    seconds_per_motion: float           # mean batch time / batch
+    seconds_per_batch: list[float]      # each timed run
+    transformer_forwards: int           # per run; each covers 2 x batch sequences when CFG is on
+    head_evaluations: int               # flow-head velocity evaluations (NFE) per run, cond + uncond batched
+    sequences_per_forward: int
+
+    @property
+    def spread(self) -> float:
+        """Standard deviation of the per-motion time over the timed runs (0 for one run)."""
+        per = [t / self.batch for t in self.seconds_per_batch]
+        return statistics.stdev(per) if len(per) > 1 else 0.0
+
+
+@dataclass
+class SpeedReport:
+    config: str
+    weights: str                        # "random weights" or the bundle path
+    device: str
+    threads: int
+    torch: str
+    frames: int
+    tokens: int
+    sampling: dict[str, Any]
+    cfg_batched: bool
+    text_encoding: str
+    parameters: dict[str, int]
+    runs: list[SpeedRun] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for run, d in zip(self.runs, out["runs"]):
+            d["seconds_per_motion_std"] = run.spread
+        return out
+
+
+def random_bundle(cfg: ModelConfig, device: torch.device, seed: int = 0) -> Bundle:
+    """AE + generator of ``cfg`` with random weights (in memory) and identity Mean/Std."""
+    torch.manual_seed(seed)           # module initialisers draw from the global generator
+    parts = build_models(cfg, parts=("ae", "generator"), device=device)
+    for m in parts.values():
+        m.eval().requires_grad_(False)
+    dim = cfg.feature_dim
+    norm = Normalizer(np.zeros(dim, np.float32), np.ones(dim, np.float32))
+    return Bundle(root=None, parts=parts, configs={p: cfg for p in parts}, normalizers={p: norm for p in parts},
+                  text_backend="none", device=device)
+
+
+def open_models(config: str, checkpoint: str | os.PathLike | None,
+                device: str | torch.device) -> tuple[Bundle, str, str]:
+    """(bundle with AE + generator, config name, weights description)."""
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise CoamdError(f"--device {device}: CUDA is not available on this machine")
+    if checkpoint is not None:
+        bundle = load_bundle(checkpoint, device=device, parts=("ae", "generator"))
+        for part in ("ae", "generator"):
+            bundle.part(part)                        # a one-line error naming a missing part
+        return bundle, str(bundle.meta.get("name") or config), f"trained weights from {checkpoint}"
+    return random_bundle(load_model_config(config), device), config, "random weights"
+
+
+def prompt_embedding(bundle: Bundle, seed: int = 0) -> torch.Tensor:
+    """The prompt's sentence embedding (1, D), encoded once; random models get a fixed random unit vector."""
+    if bundle.root is not None:
+        return bundle.sentences([PROMPT])
+    dim = bundle.config("generator").text.sentence_dim
+    g = torch.Generator().manual_seed(seed)
+    return F.normalize(torch.randn(1, dim, generator=g), dim=-1).to(bundle.device)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def time_batch(bundle: Bundle, emb: torch.Tensor, batch: int, tokens: int, sampling: Sampling,
+               seed: int) -> tuple[float, dict[str, Any]]:
+    """Seconds for one end-to-end run of ``batch`` motions of ``tokens`` tokens, and the generator's stats."""
+    cond = emb.expand(batch, -1).contiguous()                                    # (B, D)
+    lengths = torch.full((batch,), tokens, device=bundle.device)
+    rng = torch.Generator(bundle.device).manual_seed(seed)
+    stats: dict[str, Any] = {}
+    _sync(bundle.device)
+    t0 = time.perf_counter()
+    with torch.inference_mode():
+        latents = bundle.generator.generate(cond, lengths, steps=sampling.steps, cfg=sampling.cfg,
+                                            sampler=sampling.sampler, ode_steps=sampling.ode_steps,
+                                            generator=rng, stats=stats)          # (B, L, C)
+        motions = decode_list(bundle, latents, lengths)                           # B x (T, J, 3) metres
+    _sync(bundle.device)
+    seconds = time.perf_counter() - t0
+    if len(motions) != batch or motions[0].shape[0] != tokens * bundle.unit_length:
+        raise CoamdError(f"bench: expected {batch} motions of {tokens * bundle.unit_length} frames")
+    return seconds, stats
+
+
+def bench_generate(config: str = "cpu-small", checkpoint: str | os.PathLike | None = None, *,
+                   batches: tuple[int, ...] | None = None, sampling: Sampling | None = None,
+                   repeats: int | None = None, frames: int = 196, device: str | torch.device = "cpu",
+                   seed: int = 0, progress: bool = True) -> SpeedReport:
+    """Time generation of ``frames``-frame motions at each batch size (see the module docstring)."""
+    from tqdm.auto import tqdm
+
+    sampling = sampling or Sampling(sampler="euler", ode_steps=32)
+    bundle, name, weights = open_models(config, checkpoint, device)
+    size = "large" if sum(p.numel() for p in bundle.generator.parameters()) > LARGE else "small"
+    batches = tuple(batches or DEFAULT_BATCHES[size])
+    repeats = repeats if repeats is not None else DEFAULT_REPEATS[size]
+    if repeats < 1:
+        raise CoamdError(f"--repeats {repeats}: must be at least 1")
+    if any(b < 1 for b in batches):
+        raise CoamdError(f"--batch {min(batches)}: must be at least 1")
+    unit = bundle.unit_length
+    if frames < unit or frames > bundle.max_tokens * unit:
+        raise CoamdError(f"--frames {frames}: must lie in {unit}-{bundle.max_tokens * unit} "
+                         f"(one generator segment)")
+    tokens = frames // unit
+    emb = prompt_embedding(bundle, seed)
+    params = {p: sum(x.numel() for x in m.parameters()) for p, m in bundle.parts.items()}
+    report = SpeedReport(config=name, weights=weights, device=str(bundle.device), threads=torch.get_num_threads(),
+                         torch=torch.__version__, frames=tokens * unit, tokens=tokens, sampling=asdict(sampling),
+                         cfg_batched=sampling.cfg != 1.0, parameters=params,
+                         text_encoding="cached (encoded once before timing)" if bundle.root is not None else
+                         "none (random weights: a fixed random embedding stands in for the prompt)")
+    warm = Sampling(steps=1, cfg=sampling.cfg, sampler=sampling.sampler, ode_steps=sampling.ode_steps)
+    bar = tqdm(total=len(batches) * repeats, desc="bench generate", unit="run", disable=not progress)
+    try:
+        for b in batches:
+            time_batch(bundle, emb, b, tokens, warm, seed)            # warm-up: allocator, kernels, caches
+            times, stats = [], {}
+            for r in range(repeats):
+                seconds, stats = time_batch(bundle, emb, b, tokens, sampling, seed + r)
+                times.append(seconds)
+                bar.update(1)
+            report.runs.append(SpeedRun(batch=b, seconds_per_motion=statistics.fmean(times) / b,
+                                        seconds_per_batch=times, transformer_forwards=int(stats["steps"]),
+                                        head_evaluations=int(stats["nfe"]),
+                                        sequences_per_forward=b * (2 if report.cfg_batched else 1)))
+    finally:
+        bar.close()
+    return report
+
+
+def format_report(r: SpeedReport) -> str:
+    """The human-readable table of ``coamd bench generate``."""
+    s = r.sampling
+    params = ", ".join(f"{k} {v / 1e6:.1f}M" for k, v in r.parameters.items())
+    solver = f"{s['sampler']} x {s['ode_steps']} ODE steps" if s["sampler"] != "dopri5" else "dopri5 (adaptive)"
+    lines = [
+        (f"generation speed: {r.config} config, {r.weights} ({params}); device {r.device}, {r.threads} threads, "
+         f"torch {r.torch}"),
+        (f"{r.frames} frames ({r.tokens} tokens) per motion; {s['steps']} coarse-to-fine steps, CFG {s['cfg']:g}"
+         f"{' (cond + uncond in one batch)' if r.cfg_batched else ''}, {solver}; text encoding {r.text_encoding}"),
+        f"{'batch':>5}  {'s/motion':>9}  {'+-':>6}  {'s/batch':>9}  {'transformer fwd':>15}  {'head evals (NFE)':>16}",
+    ]
+    for run in r.runs:
+        lines.append(f"{run.batch:>5}  {run.seconds_per_motion:>9.3f}  {run.spread:>6.3f}  "
+                     f"{statistics.fmean(run.seconds_per_batch):>9.3f}  "
+                     f"{f'{run.transformer_forwards} x {run.sequences_per_forward} seq':>15}  {run.head_evaluations:>16}")
+    return "\n".join(lines)

@@ -1,0 +1,82 @@
+"""``coamd bench {generate,suite}``: generation speed (AITS, Tasks issue §7) and the evaluation suite.
+
+Sub-verbs are registered from :data:`SUBVERBS` (``name -> "module"`` or ``"module:function"`` under
+``coamd.cli``, the function defaulting to ``register``), like ``coamd data``; a sub-verb whose
+module is not installed is skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+
+from . import add_common, new_parser
+
+# sub-verb -> "module[:function]" under coamd.cli whose function(subparsers) registers it
+SUBVERBS = {
+    "generate": "bench:register_generate",
+    "suite": "bench_suite",
+}
+
+
+def register(sub) -> None:
+    p = new_parser(sub, "bench", "benchmarks: generation speed, and the evaluation suite",
+                   ["coamd bench generate --config cpu-small",
+                    "coamd bench generate --config paper --batch 1 --json"])
+    subsub = p.add_subparsers(dest="bench_verb", metavar="SUBVERB")
+    for spec in SUBVERBS.values():
+        module, _, func = spec.partition(":")
+        try:
+            mod = importlib.import_module(f"{__package__}.{module}")
+        except ModuleNotFoundError as e:
+            if e.name != f"{__package__}.{module}":
+                raise
+            continue
+        getattr(mod, func or "register")(subsub)
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+
+def register_generate(sub) -> None:
+    p = new_parser(sub, "generate", "time text-to-motion generation: seconds per 196-frame motion and network "
+                                    "evaluations, text encoding cached (AITS)",
+                   ["coamd bench generate --config cpu-small",
+                    "coamd bench generate --config paper --batch 1 4 --ode-steps 16",
+                    "coamd bench generate --checkpoint runs/small --sampler dopri5 --batch 1 --json"])
+    p.add_argument("--config", default="cpu-small",
+                   help="model sizes for random weights: paper, cpu-small or a YAML path (default: cpu-small)")
+    p.add_argument("--checkpoint", metavar="DIR", default=None,
+                   help="time these trained weights (a bundle or runs) instead of random ones of --config")
+    p.add_argument("--sampler", choices=["euler", "heun", "dopri5"], default="euler",
+                   help="flow-head ODE sampler (default: euler)")
+    p.add_argument("--ode-steps", type=int, default=32, metavar="K", help="euler/heun steps per token (default: 32)")
+    p.add_argument("--steps", type=int, default=12, help="coarse-to-fine decoding steps (default: 12)")
+    p.add_argument("--cfg", type=float, default=4.5, help="classifier-free guidance scale (default: 4.5; 1 = off)")
+    p.add_argument("--batch", type=int, nargs="+", default=None, metavar="B",
+                   help="batch sizes to time (default: 1 32; for paper-size models 1 4, as batch 32 takes "
+                        "many minutes on a CPU)")
+    p.add_argument("--frames", type=int, default=196, help="frames per motion (default: 196 = 49 tokens)")
+    p.add_argument("--repeats", type=int, default=None, metavar="R",
+                   help="timed runs per batch size after one warm-up (default: 3; 1 for paper-size models)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_common(p, device=True, seed=True)
+    p.set_defaults(func=run_generate)
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    from ..bench.speed import bench_generate, format_report
+    from ..errors import CoamdError
+    from ..tasks import Sampling
+
+    for name, value in (("--repeats", args.repeats), ("--frames", args.frames)):
+        if value is not None and value < 1:
+            raise CoamdError(f"{name} {value}: must be at least 1")
+    if args.batch is not None and min(args.batch) < 1:
+        raise CoamdError(f"--batch {min(args.batch)}: must be at least 1")
+    sampling = Sampling(steps=args.steps, cfg=args.cfg, sampler=args.sampler, ode_steps=args.ode_steps)
+    report = bench_generate(args.config, args.checkpoint, batches=tuple(args.batch) if args.batch else None,
+                            sampling=sampling, repeats=args.repeats, frames=args.frames, device=args.device,
+                            seed=args.seed, progress=not (args.quiet or args.json))
+    print(json.dumps(report.as_dict(), indent=1) if args.json else format_report(report))
+    return 0

@@ -1,0 +1,70 @@
+"""``coamd bench generate``: JSON output, network-evaluation counts, trained-weight runs and errors."""
+
+import json
+
+import pytest
+import torch
+
+from coamd.bench.speed import bench_generate, format_report
+from coamd.cli import main
+from coamd.tasks import Sampling, make_random_bundle
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_cli_json_has_times_settings_and_nfe(capsys):
+    assert main(["bench", "generate", "--config", "cpu-small", "--batch", "1", "--json", "--steps", "3",
+                 "--ode-steps", "2", "--repeats", "2", "--frames", "40"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["weights"] == "random weights" and doc["config"] == "cpu-small"
+    assert doc["device"] == "cpu" and doc["threads"] == 1 and doc["torch"] == torch.__version__
+    assert doc["frames"] == 40 and doc["tokens"] == 10 and doc["cfg_batched"] is True
+    assert doc["sampling"] == {"steps": 3, "cfg": 4.5, "sampler": "euler", "ode_steps": 2, "guidance": 0.0,
+                               "batch_size": 32}
+    (run,) = doc["runs"]
+    assert run["batch"] == 1 and len(run["seconds_per_batch"]) == 2
+    assert run["seconds_per_motion"] == pytest.approx(sum(run["seconds_per_batch"]) / 2) and run["seconds_per_motion"] > 0
+    # one transformer forward per decoding step over cond + uncond together; euler: ode_steps head evals per step
+    assert run["transformer_forwards"] == 3 and run["sequences_per_forward"] == 2
+    assert run["head_evaluations"] == 3 * 2
+
+
+def test_nfe_follows_the_sampler_and_cfg_off_halves_the_batch():
+    heun = bench_generate("cpu-small", batches=(2,), sampling=Sampling(steps=2, sampler="heun", ode_steps=3, cfg=1.0),
+                          repeats=1, frames=24, progress=False)
+    run = heun.runs[0]
+    assert not heun.cfg_batched and run.sequences_per_forward == 2 and run.transformer_forwards == 2
+    assert run.head_evaluations > 2 * 3                     # heun: more than one evaluation per step
+    text = format_report(heun)
+    assert "random weights" in text and "heun x 3 ODE steps" in text and "2 x 2 seq" in text
+
+
+def test_trained_weights_encode_the_prompt_once(tmp_path):
+    ckpt = make_random_bundle(tmp_path / "b", defaults={"sampler": "dopri5"})
+    r = bench_generate("ignored", ckpt, batches=(1,), sampling=Sampling(steps=2, sampler="euler", ode_steps=2),
+                       repeats=1, frames=16, progress=False)
+    assert r.weights.startswith("trained weights from") and r.text_encoding.startswith("cached")
+    assert set(r.parameters) == {"ae", "generator"} and r.runs[0].head_evaluations == 4
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--batch", "0"], "--batch 0: must be at least 1"),
+    (["--repeats", "0"], "--repeats 0: must be at least 1"),
+    (["--frames", "400", "--batch", "1"], "--frames 400: must lie in 4-196"),
+    (["--ode-steps", "0"], "--ode-steps: must be at least 1"),
+    (["--checkpoint", "{tmp}/none"], "none: no such checkpoint file or folder"),
+    (["--config", "{tmp}/missing.yaml"], "missing.yaml"),
+    pytest.param(["--device", "cuda:0"], "CUDA is not available",
+                 marks=pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")),
+])
+def test_errors_are_one_line(argv, message, tmp_path, capsys):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert main(["bench", "generate", "--quiet", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("coamd bench: error:") and message in err[0], err

@@ -122,6 +122,12 @@ def test_errors_are_one_line(argv, message, ckpt, tmp_path, capsys):
     assert len(err) == 1 and err[0].startswith("coamd demo: error:") and message in err[0], err
 
 
+def test_without_weights_it_says_how_to_get_them(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COAMD_BUNDLE", str(tmp_path / "no_bundle"))
+    assert main(["demo", "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert "run 'coamd demo --train'" in capsys.readouterr().err and not (tmp_path / "o").exists()
+
+
 def test_refuses_a_folder_it_did_not_make(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("mine")
     assert main(["demo", "--out", str(tmp_path), "--quiet"]) == 2

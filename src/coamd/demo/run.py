@@ -144,6 +144,11 @@ def _write_marker(out: Path, status: str, extra: dict[str, Any] | None = None) -
 
 
 def _load(settings: DemoSettings, path: str | os.PathLike | None) -> Bundle:
+    from ..tasks.bundle import BUNDLE_FILE, default_bundle_path
+
+    if path is None and not (default_bundle_path() / BUNDLE_FILE).is_file():
+        raise CoamdError(f"no model weights: {default_bundle_path()} holds no bundle; run 'coamd demo --train' to "
+                         f"train small models on the demo corpus first, or pass --checkpoint DIR")
     bundle = load_bundle(path, device=settings.device)
     for part in ("ae", "generator", "mar"):
         bundle.part(part)                         # a one-line error naming the missing part

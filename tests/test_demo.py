@@ -102,6 +102,9 @@ def test_interrupted_run_leaves_no_page(ckpt, tmp_path, monkeypatch):
 
     monkeypatch.setattr(assets, "write_assets", boom)
     out = tmp_path / "cut"
+    out.mkdir()
+    (out / "demo.json").write_text("{}")                  # an earlier demo's folder, with its page
+    (out / "index.html").write_text("<html>old</html>")
     with pytest.raises(KeyboardInterrupt):
         run_demo(DemoSettings(out=out, clips=12, checkpoint=ckpt, show=2, gallery=1, progress=False))
     assert not (out / "index.html").exists() and not (out / "assets").exists()

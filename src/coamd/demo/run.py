@@ -6,7 +6,7 @@ one long multi-prompt motion; one edit of each kind on held-back (test-split) cl
 the held-back clips against the corpus's label names; retrieve them by caption; render the
 previews into ``OUT/assets`` (built under a temporary name, swapped in when complete); write
 ``OUT/demo.json`` and finally ``OUT/index.html`` (atomically, last: an interrupted run never
-leaves a half-written page).
+leaves a half-written page; a re-run removes the old page first, so a page always matches its assets).
 
 ``OUT`` must be new, empty or an earlier demo's output (it holds ``demo.json``), so the demo never
 replaces folders it did not make.
@@ -188,6 +188,7 @@ def run_demo(settings: DemoSettings) -> Path:
             bundle = _load(settings, path)
     out.mkdir(parents=True, exist_ok=True)
     _write_marker(out, "running")
+    (out / "index.html").unlink(missing_ok=True)   # a page exists only for a finished run: never a stale one
     with watch.stage(f"corpus: synthesise {n} clips"):
         stats = synthesize_corpus(out / "corpus", n, settings.seed, progress=settings.progress)
         held_back = read_clips(out / "corpus", "test")

@@ -160,6 +160,10 @@ def bench_generate(config: str = "cpu-small", checkpoint: str | os.PathLike | No
         raise CoamdError(f"--frames {frames}: must lie in {unit}-{bundle.max_tokens * unit} "
                          f"(one generator segment)")
     tokens = frames // unit
+    if size == "large" and bundle.device.type == "cpu" and progress:
+        tqdm.write("note: paper-size models on a CPU take minutes per timed run (the flow head alone is 271M "
+                   "parameters, evaluated ode_steps times per decoding step); --batch 1 or fewer --ode-steps "
+                   "give a quicker estimate")
     emb = prompt_embedding(bundle, seed)
     params = {p: sum(x.numel() for x in m.parameters()) for p, m in bundle.parts.items()}
     report = SpeedReport(config=name, weights=weights, device=str(bundle.device), threads=torch.get_num_threads(),

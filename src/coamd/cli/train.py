@@ -1,4 +1,4 @@
-"""``coamd train {ae,mar,generator,length}``: train one model with the one trainer (paper-brief §4).
+"""``coamd train {ae,mar,generator,length,evaluator}``: train one model with the one trainer (paper-brief §4).
 
 Configs are YAML names or paths (``cpu-small``, ``paper``, ...): the ``model:`` key gives the
 architecture and ``train_<kind>:`` the recipe; ``key=value`` overrides go to the recipe, or to the
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import add_common, new_parser
 
-KINDS = ("ae", "mar", "generator", "length")  # the order of `coamd train --help`
+KINDS = ("ae", "mar", "generator", "length", "evaluator")  # the order of `coamd train --help`
 DEFAULT_CONFIG = "cpu-small"
 
 
@@ -24,6 +24,8 @@ HELP = {
     "mar": "the action recognizer MAR (label and caption contrastive losses; fine-tunes with init=CKPT)",
     "generator": "the masked generator + flow head on frozen-AE latents (needs a trained AE)",
     "length": "the text -> motion-length estimator",
+    "evaluator": "the benchmark's independent evaluators (GloVe text-motion matcher + MotionCLIP; never used "
+                 "by generation or guidance)",
 }
 
 
@@ -84,8 +86,14 @@ def run(args: argparse.Namespace) -> int:
     train_over, model_over = split_overrides(args.overrides)
     if args.data is not None:
         train_over.append(f"data={args.data}")
-    cfg = load_train_config(args.kind, source, train_over)
-    model_cfg = load_model_config(source, model_over)
+    if args.kind == "evaluator":
+        from ..evaluation import load_evaluator_config, load_evaluator_train_config
+
+        cfg = load_evaluator_train_config(source, train_over)
+        model_cfg = load_evaluator_config(source, model_over)
+    else:
+        cfg = load_train_config(args.kind, source, train_over)
+        model_cfg = load_model_config(source, model_over)
     name = Path(args.config).stem if args.config else DEFAULT_CONFIG
     run_dir = Path(args.out) if args.out else Path("runs") / name / args.kind
     if args.resume and not (run_dir / "checkpoints" / "latest.pt").is_file():
@@ -100,8 +108,14 @@ def run(args: argparse.Namespace) -> int:
         data = resolve_data(cfg.data)
         cfg.data = f"{data.name}:{data.root.resolve()}"       # the resolved folder goes into config.yaml
         ctx = TaskContext(cfg=cfg, device=device, dist=dist, run_dir=run_dir, progress=not args.no_progress)
-        task = build_task(args.kind, ctx, model_cfg, data)
-        dump = {"kind": args.kind, "model": to_dict(task.model_cfg), f"train_{args.kind}": to_dict(cfg)}
+        if args.kind == "evaluator":
+            from ..evaluation import EvaluatorTask
+
+            task = EvaluatorTask(ctx, model_cfg, data)
+        else:
+            task = build_task(args.kind, ctx, model_cfg, data)
+        model_key = "evaluator" if args.kind == "evaluator" else "model"
+        dump = {"kind": args.kind, model_key: to_dict(task.model_cfg), f"train_{args.kind}": to_dict(cfg)}
         launcher = f"torchrun --nproc_per_node {dist.world} -m coamd" if dist.enabled else "coamd"
         hint = f"{launcher} train {args.kind} --out {run_dir} --resume"
         result = Trainer(task, resume=args.resume, progress=not args.no_progress, resume_hint=hint,

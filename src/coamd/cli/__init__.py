@@ -30,6 +30,7 @@ VERBS: dict[str, str] = {
     "export": "export",
     "train": "train",
     "bench": "bench",
+    "eval": "eval",
 }
 
 

@@ -1,0 +1,180 @@
+"""What the benchmark scores: the generator and its baselines, temporal edits and AE reconstructions.
+
+Every method maps captions + ground-truth lengths (frames, multiples of 4) to canonical joints
+(T, J, 3) in metres, through the tasks API's own building blocks (``generate_tokens``,
+``decode_list``, ``MaskedGenerator.edit``, ``blend_kept``), so the numbers describe what users get.
+
+* ``GeneratorMethod``: coarse-to-fine decoding with CFG, the chosen flow-head sampler/steps and
+  MAR guidance step λ (paper-brief §3.6-§3.7; λ = 0 is unguided). ``unconditional=True`` decodes
+  from the null condition (the zero vector the generator saw under 10 % condition dropout) with a
+  single pass per step: the "cfg 0 / empty text" baseline.
+* ``NearestNeighbour``: a retrieval baseline. The TRAINING motion whose caption's frozen sentence
+  embedding (the generator's text encoder) is closest to the query caption's, cropped to the GT
+  length (or its last pose held). It shows how much a generator beats copying training data.
+* ``edit_batch``: the four temporal editing tasks (§3.8) on a batch of ground-truth sources.
+* ``reconstruct``: AE encode → decode of each motion, for the reconstruction protocol.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..config import to_dict
+from ..data import MotionTextIndex
+from ..errors import CoamdError
+from ..tasks import Bundle, Sampling
+from ..tasks.codec import decode_list, encode_joints
+from ..tasks.edit import blend_kept
+from ..tasks.edit_specs import TASKS, edit_mask_to_frames, task_edit_mask
+from ..tasks.generate import generate_tokens
+from ..tasks.guidance import guidance_hook
+from ..text import encode_cached
+from .evalset import fit_length
+
+
+def _token_lengths(bundle: Bundle, lengths: Sequence[int]) -> list[int]:
+    unit = bundle.unit_length
+    tokens = [max(1, int(n) // unit) for n in lengths]
+    if max(tokens) > bundle.max_tokens:
+        raise CoamdError(f"a ground-truth length of {max(lengths)} frames is longer than the generator's "
+                         f"{bundle.max_tokens * unit} frames")
+    return tokens
+
+
+@dataclass
+class GeneratorMethod:
+    """The bundle's generator with fixed sampling settings (module docstring)."""
+
+    bundle: Bundle
+    sampling: Sampling
+    unconditional: bool = False
+    seconds: float = field(default=0.0, init=False)     # wall time of the last ``generate`` call
+
+    def settings(self) -> dict[str, Any]:
+        s = to_dict(self.sampling)
+        if self.unconditional:
+            s.update(cfg=None, guidance=0.0, condition="null")
+        return s
+
+    def generate(self, captions: Sequence[str], lengths: Sequence[int], seed: int,
+                 tick: Callable[[int], None] | None = None) -> list[np.ndarray]:
+        """One motion per caption at its GT length; batch b draws from seed + its first index."""
+        t0 = time.perf_counter()
+        tokens = _token_lengths(self.bundle, lengths)
+        size, out = self.sampling.batch_size, []
+        for first in range(0, len(captions), size):
+            texts, toks = list(captions[first:first + size]), tokens[first:first + size]
+            if self.unconditional:
+                lat = self._null(len(texts), toks, seed + first)
+            else:
+                lat = generate_tokens(self.bundle, texts, toks, seed + first, self.sampling)
+            out.extend(decode_list(self.bundle, lat, toks))
+            if tick is not None:
+                tick(len(texts))
+        self.seconds = time.perf_counter() - t0
+        return [m[: int(n)] for m, n in zip(out, lengths)]
+
+    def _null(self, n: int, tokens: list[int], seed: int) -> torch.Tensor:
+        b, s = self.bundle, self.sampling
+        cond = torch.zeros(n, b.config("generator").text.sentence_dim, device=b.device)
+        rng = torch.Generator(b.device).manual_seed(int(seed))
+        return b.generator.generate(cond, torch.tensor(tokens, device=b.device), steps=s.steps, cfg=1.0,
+                                    sampler=s.sampler, ode_steps=s.ode_steps, generator=rng)
+
+
+class NearestNeighbour:
+    """The training motion whose caption embedding is nearest the query caption's (module docstring)."""
+
+    stochastic = False          # the same caption always gives the same motion (no MultiModality)
+
+    def __init__(self, bundle: Bundle, train: MotionTextIndex, progress: bool = False) -> None:
+        self.bundle, self.train = bundle, train
+        texts, rows = [], []
+        for row, sample in enumerate(train.samples):
+            for cap in sample.captions:
+                texts.append(cap.text)
+                rows.append(row)
+        if not texts:
+            raise CoamdError(f"{train.root}: no captioned training samples for the nearest-neighbour baseline")
+        self.rows = np.array(rows, np.int64)
+        self.gallery = self._embed(texts, progress)                            # (M, D)
+        self.seconds = 0.0
+
+    def _embed(self, texts: list[str], progress: bool = False) -> torch.Tensor:
+        emb = encode_cached(self.bundle.text_encoder, texts, progress=progress, desc="nearest-neighbour captions")
+        return F.normalize(emb.float().cpu(), dim=-1)
+
+    def settings(self) -> dict[str, Any]:
+        return {"gallery": f"{self.train.split} split of {self.train.root}", "captions": len(self.rows),
+                "text_encoder": self.bundle.text_backend}
+
+    def nearest(self, captions: Sequence[str]) -> np.ndarray:
+        """Row in ``train.samples`` of each caption's nearest training caption (N,)."""
+        sim = self._embed(list(captions)) @ self.gallery.T                      # (N, M)
+        return self.rows[sim.argmax(dim=1).numpy()]
+
+    def generate(self, captions: Sequence[str], lengths: Sequence[int], seed: int,
+                 tick: Callable[[int], None] | None = None) -> list[np.ndarray]:
+        t0 = time.perf_counter()
+        out = [fit_length(self.train.motion(int(r)), int(n)) for r, n in zip(self.nearest(captions), lengths)]
+        self.seconds = time.perf_counter() - t0
+        if tick is not None:
+            tick(len(out))
+        return out
+
+
+def edit_batch(bundle: Bundle, sampling: Sampling, captions: Sequence[str], sources: Sequence[np.ndarray],
+               task: str, seed: int, fade: int = 4, tick: Callable[[int], None] | None = None) -> list[np.ndarray]:
+    """Temporal ``task`` edits of GT ``sources`` (T_i, J, 3), T_i multiples of 4, towards their captions.
+
+    As ``coamd.tasks.edit`` does for one motion: kept tokens stay exact in latent space, then the
+    kept frames are copied back from the source and the seam faded over ``fade`` frames.
+    """
+    if task not in TASKS:
+        raise CoamdError(f"--task: {task!r} is not one of {', '.join(TASKS)}")
+    unit, dev = bundle.unit_length, bundle.device
+    out: list[np.ndarray] = []
+    for first in range(0, len(captions), sampling.batch_size):
+        texts = list(captions[first:first + sampling.batch_size])
+        srcs = [np.asarray(s, np.float32) for s in sources[first:first + sampling.batch_size]]
+        tokens = _token_lengths(bundle, [len(s) for s in srcs])
+        if any(len(s) != n * unit for s, n in zip(srcs, tokens)):
+            raise CoamdError(f"edit sources must have a multiple of {unit} frames")
+        L = max(tokens)
+        z = torch.zeros(len(srcs), L, bundle.ae.latent_dim, device=dev)         # (B, L, C)
+        masks = np.zeros((len(srcs), L), bool)
+        for b, (s, n) in enumerate(zip(srcs, tokens)):
+            z[b, :n] = encode_joints(bundle, s)[0]
+            masks[b, :n] = task_edit_mask(task, n)
+        lengths = torch.tensor(tokens, device=dev)
+        hook = guidance_hook(bundle, texts, lengths, sampling.guidance)
+        rng = torch.Generator(dev).manual_seed(int(seed + first))
+        lat = bundle.generator.edit(bundle.sentences(texts), z, lengths, torch.from_numpy(masks).to(dev),
+                                    steps=sampling.steps, cfg=sampling.cfg, sampler=sampling.sampler,
+                                    ode_steps=sampling.ode_steps, generator=rng, on_step=hook)
+        for b, (dec, s, n) in enumerate(zip(decode_list(bundle, lat, tokens), srcs, tokens)):
+            keep = edit_mask_to_frames(masks[b, :n], unit, len(s))
+            out.append(blend_kept(dec[: len(s)], s, keep, fade).astype(np.float32))
+        if tick is not None:
+            tick(len(texts))
+    return out
+
+
+@torch.no_grad()
+def reconstruct(bundle: Bundle, motions: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """AE reconstructions (T_i, J, 3) metres of motions whose frame counts are multiples of 4."""
+    out = []
+    for m in motions:
+        z = encode_joints(bundle, np.asarray(m, np.float32))                   # (1, L, C)
+        out.append(decode_list(bundle, z, [z.shape[1]])[0][: len(m)])
+    return out
+
+
+__all__ = ["GeneratorMethod", "NearestNeighbour", "edit_batch", "reconstruct"]

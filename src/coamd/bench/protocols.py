@@ -1,0 +1,254 @@
+"""Text-to-motion protocols: generation, temporal editing, AE reconstruction, saved samples (paper-brief §6.2-§6.3).
+
+Each repeat r draws the evaluation set (:mod:`.evalset`: shuffled whole pools of 32, one random
+caption and T2M crop per sample), embeds its captions and GT motions once with the frozen
+evaluators, and scores every row of the table on that same draw:
+
+* ``ground_truth``: the same samples re-cropped at fresh offsets, scored as if generated. Its
+  FID is the real-vs-real noise floor (≈ 0) and its R-precision is that of real data.
+* one row per method / edit task / the AE, on motions made for the draw's captions and lengths.
+
+Per row: FID (evaluator (a) embeddings vs the draw's GT), R-precision top-1/2/3 in pools of 32
+(Euclidean), MM-Dist, Diversity (300 pairs), CLIP-score (evaluator (b), cosine), MultiModality
+(opt-in), and physical plausibility on the de-normalised joints (foot skating ratio, floor
+penetration in m, jitter in m/s³; docs/metrics.md). Rows aggregate over repeats as mean ±
+1.96·σ/√n (``coamd.metrics.aggregate_repeats``). Evaluators only read motions: nothing here
+feeds them back into a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ..errors import CoamdError
+from ..evaluation import Evaluators
+from ..metrics import (
+    aggregate_repeats,
+    clip_score,
+    diversity,
+    fid,
+    floor_penetration,
+    foot_skating_ratio,
+    jitter,
+    matching_distance,
+    mpjpe,
+    multimodality,
+    r_precision,
+)
+from ..skeleton import Skeleton
+from .evalset import POOL, Draw, EvalSet, pad_motions
+from .methods import edit_batch, reconstruct
+
+Row = dict[str, dict[str, Any]]          # metric -> {"mean", "ci95", "n"}
+Tick = Callable[[int], None]
+
+
+def method_seed(seed: int, repeat: int) -> int:
+    """Seed of a method's generations in repeat ``repeat`` (batch b adds its first index, < 100 000)."""
+    return int(seed) * 10_000_019 + int(repeat) * 100_000
+
+
+def plausibility(motions: Sequence[np.ndarray], skeleton: Skeleton, fps: float) -> dict[str, float]:
+    """Mean foot skating ratio, floor penetration (m) and jitter (m/s³) of canonical motions (metres)."""
+    x, n = pad_motions(list(motions))
+    feet = skeleton.foot_joints or (0,)
+    return {"foot_skating": float(np.mean(foot_skating_ratio(x, fps, feet, lengths=n))),
+            "floor_penetration": float(np.mean(floor_penetration(x, lengths=n))),
+            "jitter": float(np.mean(jitter(x, fps, lengths=n)))}
+
+
+class Scorer:
+    """The evaluator embeddings of one draw's captions and GT motions, and row scoring against them."""
+
+    def __init__(self, evaluators: Evaluators, draw: Draw, skeleton: Skeleton, fps: float,
+                 seed: tuple[int, ...]) -> None:
+        self.ev, self.skeleton, self.fps, self.seed = evaluators, skeleton, fps, seed
+        self.text = evaluators.embed_texts(draw.captions).numpy()               # (N, E)
+        self.clip_text = evaluators.clip_embed_texts(draw.captions).numpy()     # (N, E_b)
+        self.gt = self.embed(draw.joints)
+
+    def _normalised(self, motions: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        x, n = pad_motions(list(motions))                                       # (N, T, J, 3)
+        if self.ev.normalizer is None:
+            raise CoamdError("these evaluators were saved without Mean/Std; retrain or re-save them with statistics")
+        return self.ev.normalize(x.reshape(x.shape[0], x.shape[1], -1)), n      # (N, T, F)
+
+    def embed(self, motions: Sequence[np.ndarray]) -> np.ndarray:
+        x, n = self._normalised(motions)
+        return self.ev.embed_motions(x, n).numpy()
+
+    def clip_embed(self, motions: Sequence[np.ndarray]) -> np.ndarray:
+        x, n = self._normalised(motions)
+        return self.ev.clip_embed_motions(x, n).numpy()
+
+    def score(self, motions: Sequence[np.ndarray], mm_groups: np.ndarray | None = None,
+              text: np.ndarray | None = None, clip_text: np.ndarray | None = None) -> dict[str, float]:
+        """Metrics of ``motions`` paired row by row with the draw's captions (or ``text``/``clip_text``)."""
+        text = self.text if text is None else text
+        clip_text = self.clip_text if clip_text is None else clip_text
+        emb = self.embed(motions)
+        if len(emb) != len(text):
+            raise CoamdError(f"{len(emb)} motions for {len(text)} captions")
+        rng = np.random.default_rng((*self.seed, 3))            # the same diversity pairs for every row
+        n = len(text) // POOL * POOL
+        top = r_precision(text[:n], emb[:n], top_k=3, pool=POOL)
+        out = {"fid": fid(self.gt, emb), **{f"r_precision_top{k + 1}": float(top[k]) for k in range(3)},
+               "matching_distance": matching_distance(text, emb), "diversity": diversity(emb, 300, rng),
+               "clip_score": clip_score(clip_text, self.clip_embed(motions))}
+        if mm_groups is not None:
+            out["multimodality"] = multimodality(mm_groups, 10, rng)
+        out.update(plausibility(motions, self.skeleton, self.fps))
+        return out
+
+
+@dataclass
+class MMSpec:
+    """MultiModality: the first ``captions`` captions of a draw, ``samples`` generations each (§6.2: 96 x 30)."""
+
+    captions: int = 96
+    samples: int = 30
+
+
+def disabled(progress: bool | None) -> bool | None:
+    """tqdm's ``disable`` for a progress flag: True shows, False hides, None shows on a terminal only."""
+    return None if progress is None else not progress
+
+
+def _bar(total: int, desc: str, progress: bool | None) -> tqdm:
+    return tqdm(total=total, desc=desc, unit="motion", disable=disabled(progress), leave=False)
+
+
+def _aggregate(rows: Mapping[str, list[dict[str, float]]]) -> dict[str, Row]:
+    return {name: aggregate_repeats(reps) for name, reps in rows.items() if reps}
+
+
+# ---------------------------------------------------------------------------------- generation
+def generation_protocol(evalset: EvalSet, evaluators: Evaluators, methods: Mapping[str, Any], repeats: int,
+                        seed: int = 0, mm: MMSpec | None = None, progress: bool | None = None) -> dict[str, Row]:
+    """Rows ``ground_truth`` + one per method (``name -> object with generate(captions, lengths, seed)``)."""
+    _check_repeats(repeats)
+    skel, fps = evalset.spec.skeleton, evalset.spec.fps
+    per_row: dict[str, list[dict[str, float]]] = {"ground_truth": [], **{k: [] for k in methods}}
+    extra = sum(mm.captions * mm.samples for m in methods.values() if getattr(m, 'stochastic', True)) if mm else 0
+    bar = _bar(repeats * (evalset.size * len(methods) + extra), f"generation {evalset.split}", progress)
+    try:
+        for r in range(repeats):
+            draw = evalset.draw(r)
+            scorer = Scorer(evaluators, draw, skel, fps, (seed, r))
+            per_row["ground_truth"].append(scorer.score(evalset.redraw(draw, r).joints))
+            for name, method in methods.items():
+                bar.set_postfix_str(f"repeat {r + 1}/{repeats}: {name}")
+                motions = method.generate(draw.captions, draw.lengths, method_seed(seed, r), tick=bar.update)
+                seconds = float(method.seconds)
+                groups = None
+                if mm is not None and getattr(method, "stochastic", True):
+                    groups = _mm_groups(scorer, method, draw, mm, method_seed(seed, r) + 50_000, bar)
+                row = scorer.score(motions, groups)
+                row["seconds_per_motion"] = seconds / max(len(motions), 1)
+                per_row[name].append(row)
+    finally:
+        bar.close()
+    return _aggregate(per_row)
+
+
+def _mm_groups(scorer: Scorer, method: Any, draw: Draw, mm: MMSpec, seed: int, bar: tqdm) -> np.ndarray:
+    """(G, R, E) evaluator embeddings of R generations for each of the first G captions."""
+    G = min(mm.captions, len(draw))
+    caps = [c for c in draw.captions[:G] for _ in range(mm.samples)]
+    lens = np.repeat(draw.lengths[:G], mm.samples)
+    motions = method.generate(caps, lens, seed, tick=bar.update)
+    return scorer.embed(motions).reshape(G, mm.samples, -1)
+
+
+def _check_repeats(repeats: int) -> None:
+    if repeats < 1:
+        raise CoamdError(f"--repeats: must be at least 1, got {repeats}")
+
+
+# ---------------------------------------------------------------------------------- editing
+def edit_protocol(evalset: EvalSet, evaluators: Evaluators, bundle: Any, sampling: Any, tasks: Sequence[str],
+                  repeats: int, seed: int = 0, progress: bool | None = None) -> dict[str, Row]:
+    """Rows ``ground_truth`` + one per temporal task: GT crops edited towards their own captions (§6.3)."""
+    _check_repeats(repeats)
+    skel, fps = evalset.spec.skeleton, evalset.spec.fps
+    per_row: dict[str, list[dict[str, float]]] = {"ground_truth": [], **{t: [] for t in tasks}}
+    bar = _bar(repeats * evalset.size * len(tasks), f"edit {evalset.split}", progress)
+    try:
+        for r in range(repeats):
+            draw = evalset.draw(r)
+            scorer = Scorer(evaluators, draw, skel, fps, (seed, r))
+            per_row["ground_truth"].append(scorer.score(evalset.redraw(draw, r).joints))
+            for task in tasks:
+                bar.set_postfix_str(f"repeat {r + 1}/{repeats}: {task}")
+                edited = edit_batch(bundle, sampling, draw.captions, draw.joints, task, method_seed(seed, r),
+                                    tick=bar.update)
+                per_row[task].append(scorer.score(edited))
+    finally:
+        bar.close()
+    return _aggregate(per_row)
+
+
+# ---------------------------------------------------------------------------------- reconstruction
+def reconstruction_protocol(evalset: EvalSet, evaluators: Evaluators, bundle: Any, repeats: int, seed: int = 0,
+                            progress: bool | None = None) -> dict[str, Row]:
+    """Rows ``ground_truth`` and ``reconstruction``: AE round trips with MPJPE (mm) next to the usual metrics."""
+    _check_repeats(repeats)
+    skel, fps = evalset.spec.skeleton, evalset.spec.fps
+    per_row: dict[str, list[dict[str, float]]] = {"ground_truth": [], "reconstruction": []}
+    bar = _bar(repeats * evalset.size, f"reconstruction {evalset.split}", progress)
+    try:
+        for r in range(repeats):
+            draw = evalset.draw(r)
+            scorer = Scorer(evaluators, draw, skel, fps, (seed, r))
+            per_row["ground_truth"].append(scorer.score(evalset.redraw(draw, r).joints))
+            with torch.no_grad():
+                recon = reconstruct(bundle, draw.joints)
+            bar.update(len(recon))
+            pred, n = pad_motions(recon)
+            gt, _ = pad_motions(draw.joints)
+            row = scorer.score(recon)
+            row["mpjpe_mm"] = mpjpe(pred, gt, n)
+            row["mpjpe_root_aligned_mm"] = mpjpe(pred, gt, n, root_align=True, root_idx=skel.root)
+            per_row["reconstruction"].append(row)
+    finally:
+        bar.close()
+    return _aggregate(per_row)
+
+
+# ---------------------------------------------------------------------------------- saved samples
+def samples_protocol(evalset: EvalSet, evaluators: Evaluators, motions: Sequence[np.ndarray],
+                     texts: Sequence[str], repeats: int, seed: int = 0,
+                     progress: bool | None = None) -> dict[str, Row]:
+    """Score saved generations (e.g. ``coamd generate``'s samples.npz) against draws of the split.
+
+    The samples keep their own captions (R-precision, MM-Dist, CLIP-score pair each motion with
+    its text); FID compares them with each repeat's GT draw. Repeats re-shuffle the samples into
+    pools of 32 and re-draw the GT.
+    """
+    _check_repeats(repeats)
+    if len(motions) != len(texts):
+        raise CoamdError(f"--samples: {len(motions)} motions but {len(texts)} texts")
+    if len(motions) < POOL:
+        raise CoamdError(f"--samples: {len(motions)} motions; R-precision needs at least {POOL}")
+    skel, fps = evalset.spec.skeleton, evalset.spec.fps
+    per_row: dict[str, list[dict[str, float]]] = {"ground_truth": [], "samples": []}
+    for r in tqdm(range(repeats), desc="samples", unit="repeat", disable=disabled(progress), leave=False):
+        draw = evalset.draw(r)
+        scorer = Scorer(evaluators, draw, skel, fps, (seed, r))
+        per_row["ground_truth"].append(scorer.score(evalset.redraw(draw, r).joints))
+        order = np.random.default_rng((seed, r, 4)).permutation(len(motions))[: len(motions) // POOL * POOL]
+        caps = [texts[i] for i in order]
+        row = scorer.score([motions[i] for i in order], text=evaluators.embed_texts(caps).numpy(),
+                           clip_text=evaluators.clip_embed_texts(caps).numpy())
+        per_row["samples"].append(row)
+    return _aggregate(per_row)
+
+
+__all__ = ["MMSpec", "Row", "Scorer", "edit_protocol", "generation_protocol", "method_seed", "plausibility",
+           "reconstruction_protocol", "samples_protocol"]

@@ -1,0 +1,192 @@
+"""Retrieval and recognition protocols on MAR embeddings (paper-brief §5.1, §5.3, §6.4-§6.5).
+
+RETRIEVAL. Each sample of the split is one (motion, caption) pair: the whole sample clip, embedded
+by MAR (``f``, long clips as averaged windows), and one of its captions drawn per repeat, embedded
+by tower B. R@1/2/3/5/10 and MedR in both directions (text→motion, motion→text) under both TMR
+protocols: ``full`` (the whole split is the gallery) and ``batch32`` (shuffled batches of 32; the
+protocol CoAMD's reported numbers imply). Identical captions (after lower-casing and trimming)
+count as the same text, so a retrieved motion with the query's exact caption is a hit (TMR's
+threshold protocol with exact matching, ``coamd.metrics.same_caption_mask``).
+
+RECOGNITION. Zero-shot prototype matching: argmax of the cosine between MAR's ``f`` and tower A's
+prototypes of the label names. On the corpus test split a prediction is a hit when it is any of the
+clip's labels (HumanML3D-400 style, §6.5); on labelled real sets (HDM05, Bandai-Namco, NTU) each
+clip has one label. ``finetune_mar`` trains the bundled MAR further on a labelled set's training
+part (the ``coamd train mar ... init=`` recipe, run programmatically) for the supervised rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..data import LabelledClips
+from ..errors import CoamdError
+from ..metrics import aggregate_repeats, retrieval_metrics, same_caption_mask, topk_accuracy
+from ..tasks import Bundle, load_bundle
+from ..tasks.recognize import embed_motions, embed_texts
+from ..train import MARTrainConfig, TaskContext, Trainer
+from ..train.common import VAL_FRACTION
+from ..train.data import DataSource, holdout
+from ..train.distributed import DistInfo
+from ..train.task_mar import MARTask
+from .evalset import POOL, EvalSet
+from .protocols import Row
+
+KS = (1, 2, 3, 5, 10)
+
+
+# ---------------------------------------------------------------------------------- retrieval
+def retrieval_protocol(bundle: Bundle, evalset: EvalSet, repeats: int, seed: int = 0,
+                       protocols: Sequence[str] = ("full", "batch32"), progress: bool | None = None) -> dict[str, Row]:
+    """Rows ``<protocol>/<t2m|m2t>`` with R@k (fractions) and MedR, mean ± CI over caption draws."""
+    if repeats < 1:
+        raise CoamdError(f"--repeats: must be at least 1, got {repeats}")
+    index, rows = evalset.index, evalset.rows
+    motions = [index.motion(int(r)) for r in rows]
+    m = embed_motions(bundle, motions, progress=progress).cpu().numpy()                   # (N, E)
+    captions = [[c.text for c in index[int(r)].captions] for r in rows]
+    uniq = list(dict.fromkeys(t for caps in captions for t in caps))
+    pos = {t: i for i, t in enumerate(uniq)}
+    t_all = embed_texts(bundle, uniq).cpu().numpy()                                        # (U, E)
+    per_row: dict[str, list[dict[str, float]]] = {}
+    for r in range(repeats):
+        rng = np.random.default_rng((seed, r, 5))
+        picked = [caps[int(rng.integers(len(caps)))] for caps in captions]
+        t = t_all[[pos[c] for c in picked]]
+        same = same_caption_mask(picked)
+        for protocol in protocols:
+            if protocol == "batch32" and len(picked) < POOL:
+                continue
+            res = retrieval_metrics(t, m, protocol=protocol, ks=KS, same_text=same, batch_size=POOL,
+                                    rng=np.random.default_rng((seed, r, 6)))
+            for direction in ("t2m", "m2t"):
+                row = {k.split("/", 1)[1]: float(v) for k, v in res.items() if k.startswith(direction + "/")}
+                per_row.setdefault(f"{protocol}/{direction}", []).append(row)
+    return {name: aggregate_repeats(reps) for name, reps in per_row.items()}
+
+
+# ---------------------------------------------------------------------------------- recognition
+def _once(values: dict[str, float]) -> Row:
+    """A deterministic result as a row (n = 1, no interval)."""
+    return aggregate_repeats([values])
+
+
+@torch.no_grad()
+def _logits(bundle: Bundle, motions: Sequence[np.ndarray], label_names: Sequence[str],
+            progress: bool | None) -> torch.Tensor:
+    f = embed_motions(bundle, list(motions), progress=progress)                           # (N, E)
+    return bundle.mar.recognition_logits(f, bundle.sentences(list(label_names))).float().cpu()
+
+
+def corpus_recognition(bundle: Bundle, evalset: EvalSet, progress: bool | None = None) -> Row:
+    """Zero-shot any-label top-1/top-5 on the split's labelled samples over the corpus label names."""
+    index = evalset.index
+    if not index.has_labels or not index.label_names:
+        raise CoamdError(f"{index.root}: no action labels (annotations_actions_400.json + label_map.txt)")
+    rows = [int(r) for r in evalset.rows if index[int(r)].labels]
+    if not rows:
+        raise CoamdError(f"{index.root}: no labelled samples in split '{index.split}'")
+    names = list(index.label_names)
+    targets = np.zeros((len(rows), len(names)), bool)                                     # (N, K) multi-hot
+    for i, r in enumerate(rows):
+        targets[i, list(index[r].labels)] = True
+    logits = _logits(bundle, [index.motion(r) for r in rows], names, progress)
+    acc = topk_accuracy(logits.numpy(), targets, ks=(1, 5))
+    return _once({"top1": acc["top1"], "top5": acc["top5"], "clips": float(len(rows)), "labels": float(len(names))})
+
+
+def labelled_recognition(bundle: Bundle, clips: LabelledClips, protocol: str, part: str = "test",
+                         progress: bool | None = None) -> Row:
+    """Single-label top-1/top-5 on ``part`` of a labelled set's ``protocol`` over its label names."""
+    idx = clips.split(protocol, part)
+    if len(idx) == 0:
+        raise CoamdError(f"{clips.spec.name}: protocol '{protocol}' has no {part} clips")
+    logits = _logits(bundle, [clips.motion(int(i)) for i in idx], clips.label_names, progress)
+    acc = topk_accuracy(logits.numpy(), clips.labels[idx], ks=(1, 5))
+    return _once({"top1": acc["top1"], "top5": acc["top5"], "clips": float(len(idx)),
+                  "labels": float(len(clips.label_names))})
+
+
+class _FinetuneTask(MARTask):
+    """``coamd train mar`` on already-loaded clips, training on the chosen protocol's train part."""
+
+    def __init__(self, ctx: TaskContext, model_cfg: Any, source: DataSource, clips: LabelledClips,
+                 protocol: str) -> None:
+        self._clips, self._protocol = clips, protocol
+        super().__init__(ctx, model_cfg, source)
+
+    def labelled_clips(self) -> tuple[LabelledClips, np.ndarray, np.ndarray]:
+        train_all = self._clips.split(self._protocol, "train")
+        if len(train_all) < 2:
+            raise CoamdError(f"{self._clips.spec.name}: {len(train_all)} training clips under '{self._protocol}'")
+        tr, va = holdout(len(train_all), VAL_FRACTION, self.cfg.seed)
+        return self._clips, train_all[tr], train_all[va]
+
+
+def finetune_mar(bundle: Bundle, clips: LabelledClips, source: DataSource, protocol: str, run_dir: str | Path,
+                 steps: int, seed: int = 0, lr: float = 1e-4, batch_size: int = 32,
+                 progress: bool | None = None) -> Bundle:
+    """Fine-tune the bundle's MAR on ``protocol``'s train part for ``steps`` steps; returns it as a bundle.
+
+    The recipe of ``coamd train mar --data KIND:PATH init=<bundle>/mar.pt`` (labels-only InfoNCE
+    against the set's label names, AdamW, 10 % of the train part held out for ``best.pt``). An
+    existing finished run in ``run_dir`` is reused.
+    """
+    if steps < 1:
+        raise CoamdError(f"fine-tuning steps: must be at least 1, got {steps}")
+    run_dir = Path(run_dir)
+    best = run_dir / "checkpoints" / "best.pt"
+    if not best.is_file():
+        mar_file = bundle.files.get("mar")
+        if mar_file is None:
+            raise CoamdError("fine-tuning needs the bundle's MAR checkpoint file")
+        cfg = MARTrainConfig(data=f"{source.name}:{source.root}", init=str(mar_file), text=bundle.text_backend,
+                             lr=lr, warmup_steps=0, batch_size=batch_size, max_steps=steps, max_epochs=0,
+                             grad_clip=1.0, seed=seed, val_every=0, ckpt_every=0, log_every=max(1, steps // 4),
+                             keep_checkpoints=0)
+        cfg.check()
+        show = bool(progress) if progress is not None else False
+        ctx = TaskContext(cfg=cfg, device=bundle.device, dist=DistInfo(), run_dir=run_dir, progress=show)
+        task = _FinetuneTask(ctx, bundle.config("mar"), source, clips, protocol)
+        Trainer(task, progress=show).fit()
+    tuned = load_bundle(run_dir, device=bundle.device)
+    return tuned
+
+
+def recognition_rows(bundle: Bundle, clips: LabelledClips, source: DataSource, protocol: str,
+                     finetune_dir: str | Path | None, steps: int, seed: int = 0,
+                     progress: bool | None = None) -> dict[str, Row]:
+    """``zero_shot`` (and ``supervised`` when ``finetune_dir`` is given) rows on the protocol's test part."""
+    rows = {"zero_shot": labelled_recognition(bundle, clips, protocol, progress=progress)}
+    if finetune_dir is not None:
+        tuned = finetune_mar(bundle, clips, source, protocol, finetune_dir, steps, seed, progress=progress)
+        rows["supervised"] = labelled_recognition(tuned, clips, protocol, progress=progress)
+    return rows
+
+
+def load_clips(source: DataSource, cache: str | Path | None = "auto") -> LabelledClips:
+    """A labelled real set (NTU 60/120, HDM05, Bandai-Namco) as canonical clips, cached in ``cache``."""
+    from ..data import load_bandai, load_hdm05, load_ntu
+
+    name, root = source.name, source.root
+    if name.startswith("ntu"):
+        return load_ntu(root, num_classes=int(name[3:]), cache=cache)
+    if name == "hdm05":
+        return load_hdm05(root, cache=cache)
+    if name == "bandai":
+        return load_bandai(root, cache=cache)
+    raise CoamdError(f"--data {root}: {name} is not a labelled recognition set (ntu60, ntu120, hdm05, bandai)")
+
+
+def default_protocol(source: DataSource) -> str:
+    """The set's standard test protocol: NTU xsub, HDM05 actors (bd/bk/dg vs mm/tr), Bandai held-out styles."""
+    return source.spec.splits[0]
+
+
+__all__ = ["KS", "corpus_recognition", "default_protocol", "finetune_mar", "labelled_recognition", "load_clips",
+           "recognition_rows", "retrieval_protocol"]

@@ -1,0 +1,349 @@
+"""``coamd bench --suite quick|full``: every protocol for one model bundle, cached, with a report (Evaluation §3-§4).
+
+Sections (each cached as ``<out>/sections/<name>.json`` with a fingerprint of its settings, the
+bundle weights, the evaluator file, the corpus files and the seed; a re-run skips finished
+sections unless ``force``):
+
+* ``generation/test``, ``generation/test_compositional``: ground truth, the generator, the
+  nearest-neighbour and unconditional baselines (§6.2, :mod:`.protocols`, :mod:`.methods`);
+* ``guidance``: MAR guidance step λ sweep; ``samplers``: flow-head sampler/steps sweep with
+  seconds per motion;
+* ``edit``: the four temporal editing tasks (§6.3); ``reconstruction``: AE MPJPE and FID;
+* ``retrieval``: R@k/MedR both directions, both protocols; ``recognition/corpus``,
+  ``recognition/hdm05``, ``recognition/bandai``: zero-shot and fine-tuned MAR (§6.4-§6.5).
+
+``quick`` is sized for a 2-core CPU in under 10 minutes (few repeats, subsets, a fast sampler,
+small sweeps); ``full`` is the paper protocol (20 repeats, whole splits, full sweeps, MultiModality).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm.auto import tqdm
+
+from ..atomic import atomic_open
+from ..config import ConfigError, from_dict, to_dict
+from ..data.humanml3d import source_fingerprint
+from ..errors import CoamdError
+from ..evaluation import Evaluators
+from ..tasks import Bundle, Sampling, sampling_settings
+from ..tasks.edit_specs import TASKS
+from ..train.checkpoint import file_hash
+from ..train.data import DataSource
+from .context import find_realdata, realdata_source
+from .evalset import EvalSet, TooFewSamples
+from .methods import GeneratorMethod, NearestNeighbour
+from .protocols import MMSpec, edit_protocol, generation_protocol, reconstruction_protocol
+from .recognition import corpus_recognition, load_clips, recognition_rows, retrieval_protocol
+
+
+@dataclass
+class SuiteConfig:
+    """What one suite runs; ``limit`` values are clips per draw (0 = the whole split)."""
+
+    name: str = "quick"
+    repeats: int = 3
+    limit: int = 128
+    compositional_limit: int = 128
+    sampler: str | None = "euler"            # None = the bundle's default sampler
+    ode_steps: int | None = 8
+    guidance_lambdas: list[float] = field(default_factory=lambda: [0.0, 0.5, 1.0, 2.0])
+    guidance_limit: int = 64
+    guidance_repeats: int = 1
+    sweep: list[str] = field(default_factory=lambda: ["euler:2", "euler:4", "euler:8", "heun:2", "heun:4"])
+    sweep_limit: int = 64
+    sweep_repeats: int = 1
+    edit_tasks: list[str] = field(default_factory=lambda: list(TASKS))
+    edit_limit: int = 64
+    edit_repeats: int = 1
+    recon_repeats: int = 3
+    retrieval_repeats: int = 3
+    finetune_steps: int = 100
+    mm: bool = False                         # MultiModality for the generator rows (96 captions x 30)
+    mm_captions: int = 96
+    mm_samples: int = 30
+    corpus_clips: int = 5000
+    corpus_seed: int = 0
+
+    def check(self) -> None:
+        for name in ("repeats", "guidance_repeats", "sweep_repeats", "edit_repeats", "recon_repeats",
+                     "retrieval_repeats", "finetune_steps", "mm_captions", "mm_samples", "corpus_clips"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name}: must be at least 1, got {getattr(self, name)}")
+        for name in ("limit", "compositional_limit", "guidance_limit", "sweep_limit", "edit_limit"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name}: must not be negative, got {getattr(self, name)}")
+        bad = [t for t in self.edit_tasks if t not in TASKS]
+        if bad:
+            raise ConfigError(f"edit_tasks: {bad[0]!r} is not one of {', '.join(TASKS)}")
+        for item in self.sweep:
+            parse_sweep_item(item)
+
+
+def parse_sweep_item(item: str) -> tuple[str, int]:
+    """``"euler:8"`` -> ("euler", 8); ``"dopri5"`` -> ("dopri5", 0) (adaptive steps)."""
+    sampler, _, steps = str(item).partition(":")
+    if sampler == "dopri5":
+        return sampler, 0
+    try:
+        n = int(steps)
+    except ValueError:
+        raise ConfigError(f"sweep: {item!r} must look like euler:8, heun:4 or dopri5") from None
+    if sampler not in ("euler", "heun") or n < 1:
+        raise ConfigError(f"sweep: {item!r} must look like euler:8, heun:4 or dopri5")
+    return sampler, n
+
+
+FULL = {"name": "full", "repeats": 20, "limit": 0, "compositional_limit": 0, "sampler": None, "ode_steps": None,
+        "guidance_limit": 0, "guidance_repeats": 20, "sweep_limit": 0, "sweep_repeats": 20,
+        "sweep": [f"{s}:{k}" for s in ("euler", "heun") for k in (2, 4, 8, 16, 32)] + ["dopri5"],
+        "edit_limit": 0, "edit_repeats": 20, "recon_repeats": 10, "retrieval_repeats": 20,
+        "finetune_steps": 2000, "mm": True}
+SUITES: dict[str, dict[str, Any]] = {"quick": {}, "full": FULL}
+
+
+def suite_config(name: str, overrides: dict[str, Any] | None = None) -> SuiteConfig:
+    """The named preset with ``key: value`` overrides (strict keys, typed)."""
+    if name not in SUITES:
+        raise CoamdError(f"--suite: {name!r} is not one of {', '.join(SUITES)}")
+    data = {**to_dict(SuiteConfig()), **SUITES[name], **(overrides or {})}
+    try:
+        cfg = from_dict(SuiteConfig, data, "suite")
+        cfg.check()
+    except ConfigError as e:
+        raise CoamdError(f"--set: {e}") from None
+    return cfg
+
+
+class SkipSection(CoamdError):
+    """A section that cannot run here (e.g. no real data): recorded with its reason, not cached."""
+
+
+# ---------------------------------------------------------------------------------- the runner
+class Suite:
+    """Runs the sections of a ``SuiteConfig`` into ``out_dir`` (module docstring)."""
+
+    def __init__(self, cfg: SuiteConfig, out_dir: str | os.PathLike, bundle: Bundle, evaluators: Evaluators,
+                 evaluator_file: Path, source: DataSource, realdata: str | os.PathLike | None = None,
+                 seed: int = 0, force: bool = False, progress: bool | None = None, command: str = "") -> None:
+        self.cfg, self.out = cfg, Path(out_dir)
+        self.bundle, self.ev, self.source = bundle, evaluators, source
+        self.seed, self.force, self.progress = int(seed), force, progress
+        self.command = command or shlex.join(["coamd", *sys.argv[1:]])
+        self.realdata, self.realdata_reason = find_realdata(realdata)
+        self.sections_dir = self.out / "sections"
+        self.identity = {
+            "bundle": {p: bundle.part_id(p) for p in sorted(bundle.parts)},
+            "evaluator": file_hash(evaluator_file) if Path(evaluator_file).is_file() else str(evaluator_file),
+            "corpus": source_fingerprint(source.root), "seed": self.seed,
+        }
+        self.evaluator_file = Path(evaluator_file)
+        self._nn: NearestNeighbour | None = None
+
+    # ------------------------------------------------------------------ helpers
+    def sampling(self, **over: Any) -> Sampling:
+        base = {"sampler": self.cfg.sampler, "ode_steps": self.cfg.ode_steps}
+        return sampling_settings(self.bundle, **{**base, **over})
+
+    def evalset(self, split: str, limit: int) -> EvalSet:
+        try:
+            return EvalSet(self.source, split, limit=limit, seed=self.seed)
+        except TooFewSamples as e:
+            raise SkipSection(str(e)) from None
+
+    @property
+    def nearest(self) -> NearestNeighbour:
+        if self._nn is None:
+            self._nn = NearestNeighbour(self.bundle, EvalSet(self.source, "train", seed=self.seed).index,
+                                        progress=bool(self.progress))
+        return self._nn
+
+    def _fingerprint(self, settings: dict) -> str:
+        blob = json.dumps({"settings": settings, **self.identity}, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def section(self, name: str, settings: dict, fn: Callable[[], dict]) -> dict:
+        """Run ``fn`` (-> rows) unless a cached result with the same fingerprint exists."""
+        path = self.sections_dir / (name.replace("/", "__") + ".json")
+        fp = self._fingerprint(settings)
+        if not self.force and path.is_file():
+            try:
+                cached = json.loads(path.read_text(encoding="utf-8"))
+            except ValueError:
+                cached = {}
+            if cached.get("fingerprint") == fp and "rows" in cached:
+                tqdm.write(f"{name}: cached ({path})")
+                return {**cached, "cached": True}
+        tqdm.write(f"{name}: running")
+        t0 = time.perf_counter()
+        try:
+            rows = fn()
+        except SkipSection as e:
+            tqdm.write(f"{name}: skipped ({e})")
+            return {"settings": settings, "skipped": str(e)}
+        data = {"settings": settings, "rows": rows, "seconds": round(time.perf_counter() - t0, 2),
+                "fingerprint": fp, "finished": _now()}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_open(path, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1)
+        return {**data, "cached": False}
+
+    # ------------------------------------------------------------------ sections
+    def _generation(self, split: str, limit: int) -> dict:
+        sampling = self.sampling()
+        settings = {"split": split, "limit": limit, "repeats": self.cfg.repeats, "sampling": to_dict(sampling),
+                    "mm": [self.cfg.mm_captions, self.cfg.mm_samples] if self.cfg.mm else None}
+
+        def run() -> dict:
+            es = self.evalset(split, limit)
+            methods = {"generator": GeneratorMethod(self.bundle, sampling), "nearest_neighbour": self.nearest,
+                       "unconditional": GeneratorMethod(self.bundle, sampling, unconditional=True)}
+            mm = MMSpec(self.cfg.mm_captions, self.cfg.mm_samples) if self.cfg.mm else None
+            return generation_protocol(es, self.ev, methods, self.cfg.repeats, self.seed, mm, self.progress)
+
+        return self.section(f"generation/{split}", settings, run)
+
+    def _sweep(self, name: str, variants: dict[str, Sampling], limit: int, repeats: int) -> dict:
+        settings = {"split": "test", "limit": limit, "repeats": repeats,
+                    "variants": {k: to_dict(v) for k, v in variants.items()}}
+
+        def run() -> dict:
+            methods = {k: GeneratorMethod(self.bundle, s) for k, s in variants.items()}
+            return generation_protocol(self.evalset("test", limit), self.ev, methods, repeats, self.seed,
+                                       None, self.progress)
+
+        return self.section(name, settings, run)
+
+    def _edit(self) -> dict:
+        sampling = self.sampling()
+        settings = {"split": "test", "limit": self.cfg.edit_limit, "repeats": self.cfg.edit_repeats,
+                    "tasks": list(self.cfg.edit_tasks), "sampling": to_dict(sampling)}
+        return self.section("edit", settings, lambda: edit_protocol(
+            self.evalset("test", self.cfg.edit_limit), self.ev, self.bundle, sampling, self.cfg.edit_tasks,
+            self.cfg.edit_repeats, self.seed, self.progress))
+
+    def _retrieval(self) -> dict:
+        settings = {"split": "test", "limit": self.cfg.limit, "repeats": self.cfg.retrieval_repeats}
+        return self.section("retrieval", settings, lambda: retrieval_protocol(
+            self.bundle, self.evalset("test", self.cfg.limit), self.cfg.retrieval_repeats, self.seed,
+            progress=self.progress))
+
+    def _reconstruction(self) -> dict:
+        settings = {"split": "test", "limit": self.cfg.limit, "repeats": self.cfg.recon_repeats}
+        return self.section("reconstruction", settings, lambda: reconstruction_protocol(
+            self.evalset("test", self.cfg.limit), self.ev, self.bundle, self.cfg.recon_repeats, self.seed,
+            self.progress))
+
+    def _corpus_recognition(self) -> dict:
+        settings = {"split": "test", "limit": self.cfg.limit}
+        return self.section("recognition/corpus", settings, lambda: {"zero_shot": corpus_recognition(
+            self.bundle, self.evalset("test", self.cfg.limit), self.progress)})
+
+    def _real_recognition(self, kind: str) -> dict:
+        settings: dict[str, Any] = {"dataset": kind, "realdata": str(self.realdata),
+                                    "finetune_steps": self.cfg.finetune_steps}
+
+        def run() -> dict:
+            if self.realdata is None:
+                raise SkipSection(self.realdata_reason)
+            source, why = realdata_source(self.realdata, kind)
+            if source is None:
+                raise SkipSection(why)
+            clips = load_clips(source, cache=self.out / "cache" / kind)
+            protocol = source.spec.splits[0]
+            return recognition_rows(self.bundle, clips, source, protocol, self.out / "finetune" / kind,
+                                    self.cfg.finetune_steps, self.seed, self.progress)
+
+        return self.section(f"recognition/{kind}", settings, run)
+
+    # ------------------------------------------------------------------ everything
+    def run(self) -> dict:
+        """Run (or reuse) every section; returns the results dict written to ``results.json``."""
+        t0 = time.perf_counter()
+        cfg = self.cfg
+        sections: dict[str, dict] = {}
+        sections["generation/test"] = self._generation("test", cfg.limit)
+        if (self.source.root / "test_compositional.txt").is_file():
+            sections["generation/test_compositional"] = self._generation("test_compositional",
+                                                                         cfg.compositional_limit)
+        sections["guidance"] = self._sweep(
+            "guidance", {f"λ={lam:g}": self.sampling(guidance=lam) for lam in cfg.guidance_lambdas},
+            cfg.guidance_limit, cfg.guidance_repeats)
+        variants = {}
+        for item in cfg.sweep:
+            sampler, steps = parse_sweep_item(item)
+            variants[item] = self.sampling(sampler=sampler, ode_steps=steps or self.sampling().ode_steps)
+        sections["samplers"] = self._sweep("samplers", variants, cfg.sweep_limit, cfg.sweep_repeats)
+        sections["edit"] = self._edit()
+        sections["reconstruction"] = self._reconstruction()
+        sections["retrieval"] = self._retrieval()
+        sections["recognition/corpus"] = self._corpus_recognition()
+        for kind in ("hdm05", "bandai"):
+            sections[f"recognition/{kind}"] = self._real_recognition(kind)
+        return {"meta": self.meta(time.perf_counter() - t0), "sections": sections}
+
+    def meta(self, seconds: float) -> dict:
+        return {
+            "command": self.command, "date": _now(), "git_commit": git_commit(), "suite": asdict(self.cfg),
+            "seed": self.seed, "wall_seconds": round(seconds, 1),
+            "machine": {"cpus": os.cpu_count(), "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
+                        "device": str(self.bundle.device), "platform": platform.platform(),
+                        "python": platform.python_version()},
+            "bundle": {"path": str(self.bundle.root), "name": self.bundle.meta.get("name"),
+                       "parts": self.identity["bundle"], "text": self.bundle.text_backend,
+                       "parameters": {p: sum(x.numel() for x in m.parameters()) for p, m in self.bundle.parts.items()}},
+            "evaluator": {"path": str(self.evaluator_file), "sha256": self.identity["evaluator"]},
+            "corpus": {"path": str(self.source.root), "dataset": self.source.name,
+                       "fingerprint": self.identity["corpus"]},
+            "realdata": str(self.realdata) if self.realdata else None,
+        }
+
+
+def run_suite(suite: Suite, report: str | os.PathLike | None = None) -> tuple[dict, Path, Path | None]:
+    """Run ``suite``; write ``<out>/results.json`` and the Markdown report (with plots beside it)."""
+    from .report import summary, write_report
+
+    results = suite.run()
+    results["summary"] = summary(results)
+    suite.out.mkdir(parents=True, exist_ok=True)
+    path = suite.out / "results.json"
+    with atomic_open(path, "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=1)
+        f.write("\n")
+    written = write_report(results, report) if report is not None else None
+    return results, path, written
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def git_commit() -> str:
+    """The repository's HEAD commit (with ``+dirty`` when the source differs), or "unknown"."""
+    repo = Path(__file__).resolve().parents[3]
+    try:
+        head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                              text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no", "src"],
+                               capture_output=True, text=True, timeout=10, check=False).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "") if head else "unknown"
+
+
+__all__ = ["FULL", "SUITES", "SkipSection", "Suite", "SuiteConfig", "git_commit", "parse_sweep_item", "run_suite",
+           "suite_config"]

@@ -1,0 +1,177 @@
+"""``coamd bench suite``: results.json + the Markdown report (every table number comes from the JSON, the
+baseline comparison is computed), cached sections on re-runs, and the comparison wording."""
+
+import argparse
+import json
+import re
+
+import pytest
+import torch
+
+from coamd.bench.report import compare_to_baselines, comparison_sentences
+from coamd.bench.suite import suite_config
+from coamd.cli import VERBS, main
+from coamd.errors import CoamdError
+from test_eval_support import build_world, numeric_leaves
+
+TINY = ["limit=32", "compositional_limit=32", "guidance_limit=32", "sweep_limit=32", "edit_limit=32", "repeats=2",
+        "sweep=[euler:1,euler:2,heun:1]", "edit_tasks=[inpaint,prefix]", "recon_repeats=1", "retrieval_repeats=2"]
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:           # text-embedding caches go to a temporary folder
+        mp.setenv("COAMD_CACHE", str(tmp_path_factory.getbasetemp() / "text_cache"))
+        yield build_world(tmp_path_factory.getbasetemp() / "bench_world")
+
+
+def bench(argv: list[str]) -> int:
+    """``coamd bench suite ARGV`` (through the bench verb once it dispatches the suite sub-verb)."""
+    if "bench" in VERBS:
+        return main(["bench", "suite", *argv])
+    from coamd.cli import bench_suite
+
+    parser = argparse.ArgumentParser(prog="coamd bench")
+    bench_suite.register(parser.add_subparsers(dest="verb"))
+    args = parser.parse_args(["suite", *argv])
+    try:
+        return args.func(args)
+    except CoamdError as e:
+        print(f"coamd bench: error: {e}", file=__import__("sys").stderr)
+        return 2
+
+
+@pytest.fixture(scope="module")
+def suite_run(world, tmp_path_factory):
+    out = tmp_path_factory.mktemp("suite")
+    argv = ["--suite", "quick", "-o", str(out / "results"), "--data", world["corpus"], "--checkpoint",
+            world["bundle"], "--evaluator", world["evaluator"], "--report", str(out / "docs" / "results.md"),
+            "--realdata", str(out / "no-real-data"), "--no-progress", "--set", *TINY]
+    assert bench(argv) == 0
+    return {"out": out, "argv": argv, "results": json.loads((out / "results" / "results.json").read_text()),
+            "report": (out / "docs" / "results.md").read_text()}
+
+
+def table_numbers(markdown: str) -> list[str]:
+    """Number tokens of every table body cell except the first (label) column."""
+    found, in_table = [], False
+    for line in markdown.splitlines():
+        is_row = line.startswith("|")
+        header, in_table = is_row and not in_table, is_row
+        if not is_row or header or set(line) <= set("|-"):
+            continue
+        for cell in line.strip("|").split("|")[1:]:
+            found += NUMBER.findall(cell)
+    return found
+
+
+def test_report_numbers_all_come_from_results_json(suite_run):
+    leaves = numeric_leaves(suite_run["results"])
+    tokens = table_numbers(suite_run["report"])
+    assert len(tokens) > 200
+    missing = []
+    for tok in tokens:
+        decimals = len(tok.split(".")[1]) if "." in tok else 0
+        tol = 0.5 * 10 ** -decimals + 1e-9
+        if not any(abs(v - float(tok)) <= tol for v in leaves):
+            missing.append(tok)
+    assert not missing, f"numbers in the report but not in results.json: {missing[:10]}"
+
+
+def test_results_cover_every_section_and_the_report_says_what_it_is(suite_run):
+    res, report = suite_run["results"], suite_run["report"]
+    sec = res["sections"]
+    gen = sec["generation/test"]["rows"]
+    assert list(gen) == ["ground_truth", "generator", "nearest_neighbour", "unconditional"]
+    assert gen["generator"]["fid"]["n"] == 2
+    assert "skipped" in sec["generation/test_compositional"]            # 17 samples < one pool of 32
+    assert list(sec["guidance"]["rows"]) == ["ground_truth", "λ=0", "λ=0.5", "λ=1", "λ=2"]
+    assert list(sec["samplers"]["rows"]) == ["ground_truth", "euler:1", "euler:2", "heun:1"]
+    assert list(sec["edit"]["rows"]) == ["ground_truth", "inpaint", "prefix"]
+    assert sec["reconstruction"]["rows"]["reconstruction"]["mpjpe_mm"]["mean"] > 0
+    assert set(sec["retrieval"]["rows"]) == {"full/t2m", "full/m2t", "batch32/t2m", "batch32/m2t"}
+    assert "zero_shot" in sec["recognition/corpus"]["rows"]
+    assert "no-real-data" in sec["recognition/hdm05"]["skipped"]
+    meta = res["meta"]
+    assert meta["machine"]["cpus"] >= 1 and meta["machine"]["torch"] == torch.__version__
+    assert meta["git_commit"] and meta["date"] and meta["command"].startswith("coamd bench suite --suite quick")
+    for text in ("HumanML3D", "MiniLM", "text_mot_match_absolute", "cpu-small", "Wall time per section",
+                 "## Text-motion retrieval", "## Action recognition", "Machine: "):
+        assert text in report, text
+    # the comparison sentence, computed from the numbers
+    items = compare_to_baselines(gen)
+    assert res["summary"]["sentences"] == comparison_sentences(items)
+    assert "Overall, on the standard test split the generator" in report
+    for s in res["summary"]["sentences"]:
+        assert s in report
+    plots = suite_run["out"] / "docs" / "results"
+    assert (plots / "samplers.png").read_bytes()[:4] == b"\x89PNG" and (plots / "guidance.png").is_file()
+
+
+def test_rerun_reuses_cached_sections_unless_forced_or_changed(suite_run, capsys):
+    capsys.readouterr()
+    assert bench(suite_run["argv"]) == 0
+    res = json.loads((suite_run["out"] / "results" / "results.json").read_text())
+    done = {k: v for k, v in res["sections"].items() if "rows" in v}
+    assert done and all(v["cached"] for v in done.values())
+    assert done["generation/test"]["rows"] == suite_run["results"]["sections"]["generation/test"]["rows"]
+    # a changed setting reruns only the sections it affects
+    argv = suite_run["argv"] + ["retrieval_repeats=1"]
+    assert bench(argv) == 0
+    res = json.loads((suite_run["out"] / "results" / "results.json").read_text())
+    assert res["sections"]["retrieval"]["cached"] is False and res["sections"]["edit"]["cached"] is True
+    assert res["sections"]["retrieval"]["rows"]["full/t2m"]["R@1"]["n"] == 1
+
+
+def _row(fid, top1, ci=0.01):
+    return {"fid": {"mean": fid, "ci95": ci, "n": 3}, "r_precision_top1": {"mean": top1, "ci95": ci, "n": 3}}
+
+
+def test_comparison_sentences_follow_the_numbers():
+    rows = {"generator": _row(0.5, 0.40), "nearest_neighbour": _row(2.0, 0.30), "unconditional": _row(5.0, 0.05)}
+    items = compare_to_baselines(rows)
+    assert len(items) == 4 and all(i["generator_wins"] and not i["intervals_overlap"] for i in items)
+    assert comparison_sentences(items)[-1].startswith("Overall, on the standard test split the generator beats both")
+    rows["nearest_neighbour"] = _row(0.45, 0.41, ci=0.2)
+    items = compare_to_baselines(rows)
+    lost = [i for i in items if not i["generator_wins"]]
+    assert {(i["baseline"], i["metric"]) for i in lost} == {("nearest_neighbour", "fid"),
+                                                            ("nearest_neighbour", "r_precision_top1")}
+    assert all(i["intervals_overlap"] for i in lost)
+    text = " ".join(comparison_sentences(items))
+    assert "does not beat it on FID (0.500 vs 0.450" in text and "not conclusive" in text
+    assert "loses on FID vs the nearest-neighbour baseline" in text
+    worse = {"generator": _row(9.0, 0.01), "nearest_neighbour": _row(1.0, 0.3), "unconditional": _row(2.0, 0.2)}
+    assert "beats neither" in comparison_sentences(compare_to_baselines(worse))[-1]
+
+
+def test_suite_settings_are_strict():
+    cfg = suite_config("full")
+    assert cfg.repeats == 20 and cfg.limit == 0 and "dopri5" in cfg.sweep and cfg.mm
+    assert suite_config("quick", {"repeats": 5}).repeats == 5
+    with pytest.raises(CoamdError, match="repet"):
+        suite_config("quick", {"repetitions": 5})
+    with pytest.raises(CoamdError, match="sweep"):
+        suite_config("quick", {"sweep": ["rk4:3"]})
+    with pytest.raises(CoamdError, match="--suite"):
+        suite_config("medium")
+
+
+def test_cli_errors_are_one_line(world, tmp_path, capsys):
+    code = bench(["-o", str(tmp_path / "r"), "--data", world["corpus"], "--checkpoint", world["bundle"],
+                  "--evaluator", str(tmp_path / "missing"), "--no-progress"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "--evaluator" in err[0] and "error:" in err[0]
+    code = bench(["-o", str(tmp_path / "r"), "--data", world["corpus"], "--checkpoint", world["bundle"],
+                  "--evaluator", world["evaluator"], "--set", "nonsense=1", "--no-progress"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "nonsense" in err[0]

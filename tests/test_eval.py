@@ -1,0 +1,182 @@
+"""``coamd eval``: every protocol's JSON (metrics with mean/ci95/n), the ground-truth row, the baselines,
+saved samples, editing, retrieval, recognition and reconstruction, and one-line CLI errors."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from coamd.bench.evalset import EvalSet
+from coamd.bench.methods import GeneratorMethod, NearestNeighbour, edit_batch
+from coamd.cli import main
+from coamd.tasks import load_bundle, sampling_settings
+from test_eval_support import build_world
+
+GEN_METRICS = {"fid", "r_precision_top1", "r_precision_top2", "r_precision_top3", "matching_distance", "diversity",
+               "clip_score", "foot_skating", "floor_penetration", "jitter"}
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:           # text-embedding caches go to a temporary folder
+        mp.setenv("COAMD_CACHE", str(tmp_path_factory.getbasetemp() / "text_cache"))
+        yield build_world(tmp_path_factory.getbasetemp() / "bench_world")
+
+
+def run_json(capsys, *argv) -> dict:
+    assert main(["eval", *argv, "--json", "--no-progress"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def common(world, evaluator=True):
+    out = ["--checkpoint", world["bundle"], "--data", world["corpus"]]
+    return out + (["--evaluator", world["evaluator"]] if evaluator else [])
+
+
+def test_generation_json_has_every_metric_with_ci_gt_row_and_baselines(world, capsys, tmp_path):
+    out_file = tmp_path / "gen.json"
+    res = run_json(capsys, "generation", *common(world), "--repeats", "2", "--baselines", "--out", str(out_file))
+    rows = res["rows"]
+    assert list(rows) == ["ground_truth", "generator", "nearest_neighbour", "unconditional"]
+    for name, row in rows.items():
+        assert GEN_METRICS <= set(row), name
+        for stat in row.values():
+            assert set(stat) == {"mean", "ci95", "n"} and stat["n"] == 2 and stat["ci95"] >= 0
+    assert "seconds_per_motion" in rows["generator"] and "seconds_per_motion" not in rows["ground_truth"]
+    # real vs re-cropped real: FID is the noise floor, far below any generated set's
+    assert rows["ground_truth"]["fid"]["mean"] < 0.05 * rows["generator"]["fid"]["mean"]
+    s = res["settings"]
+    assert s["repeats"] == 2 and s["evalset"]["per_draw"] == 32 and s["sampling"]["sampler"] == "euler"
+    assert json.loads(out_file.read_text()) == res                       # --out writes the same JSON
+
+
+def test_generation_is_reproducible_and_flags_reach_the_sampler(world, capsys):
+    a = run_json(capsys, "generation", *common(world), "--repeats", "1", "--ode-steps", "1", "--guidance", "0.5")
+    b = run_json(capsys, "generation", *common(world), "--repeats", "1", "--ode-steps", "1", "--guidance", "0.5")
+    assert a["rows"]["generator"]["fid"] == b["rows"]["generator"]["fid"]
+    assert a["settings"]["sampling"]["ode_steps"] == 1 and a["settings"]["sampling"]["guidance"] == 0.5
+
+
+def test_nearest_neighbour_returns_the_training_motion_of_the_caption(world):
+    bundle = load_bundle(world["bundle"])
+    train = EvalSet(world["corpus"], "train").index
+    nn = NearestNeighbour(bundle, train)
+    sample = train[5]
+    out = nn.generate([sample.captions[0].text], [40], seed=0)[0]
+    assert out.shape == (40, 22, 3)
+    np.testing.assert_array_equal(out, train.motion(5)[:40])             # cropped to the requested length
+    longer = nn.generate([sample.captions[0].text], [sample.length + 8], seed=0)[0]
+    np.testing.assert_array_equal(longer[-9:], np.repeat(train.motion(5)[-1:], 9, axis=0))   # last pose held
+
+
+def test_unconditional_ignores_the_text_and_generator_uses_gt_lengths(world):
+    bundle = load_bundle(world["bundle"])
+    s = sampling_settings(bundle)
+    unc = GeneratorMethod(bundle, s, unconditional=True)
+    a = unc.generate(["a person walks", "a person jumps"], [40, 48], seed=3)
+    b = unc.generate(["someone waves", "a dance"], [40, 48], seed=3)
+    assert [len(m) for m in a] == [40, 48]
+    np.testing.assert_array_equal(a[0], b[0])
+    gen = GeneratorMethod(bundle, s).generate(["a person walks", "a person jumps"], [40, 48], seed=3)
+    assert not np.array_equal(gen[0], a[0])
+
+
+def test_saved_samples_of_real_motion_beat_noise(world, capsys, tmp_path):
+    draw = EvalSet(world["corpus"], "test").draw(7)
+    T = int(draw.lengths.max())
+    real = np.zeros((len(draw), T, 22, 3), np.float32)
+    for i, m in enumerate(draw.joints):
+        real[i, : len(m)] = m
+    noise = real + np.random.default_rng(0).normal(0, 0.3, real.shape).astype(np.float32)
+    fids = []
+    for name, motions in (("real", real), ("noise", noise)):
+        path = tmp_path / f"{name}.npz"
+        np.savez(path, motions=motions, lengths=draw.lengths, texts=np.array(draw.captions))
+        res = run_json(capsys, "generation", *common(world), "--repeats", "2", "--samples", str(path))
+        assert list(res["rows"]) == ["ground_truth", "samples"]
+        fids.append(res["rows"]["samples"]["fid"]["mean"])
+    assert fids[0] < fids[1]
+
+
+def test_edit_keeps_the_unedited_frames_and_reports_each_task(world, capsys):
+    bundle = load_bundle(world["bundle"])
+    draw = EvalSet(world["corpus"], "test").draw(0)
+    src = [m[:48] for m in draw.joints[:3]]
+    out = edit_batch(bundle, sampling_settings(bundle), draw.captions[:3], src, "prefix", seed=0)
+    for o, s in zip(out, src):
+        assert o.shape == s.shape
+        np.testing.assert_array_equal(o[:24], s[:24])                    # prefix keeps the first half
+        assert not np.allclose(o[30:], s[30:])
+    res = run_json(capsys, "edit", *common(world), "--repeats", "1", "--task", "inpaint,suffix")
+    assert list(res["rows"]) == ["ground_truth", "inpaint", "suffix"]
+    assert GEN_METRICS <= set(res["rows"]["inpaint"])
+
+
+def test_retrieval_both_directions_and_protocols(world, capsys):
+    res = run_json(capsys, "retrieval", "--checkpoint", world["bundle"], "--data", world["corpus"], "--repeats", "2")
+    assert set(res["rows"]) == {"full/t2m", "full/m2t", "batch32/t2m", "batch32/m2t"}
+    for row in res["rows"].values():
+        r = [row[f"R@{k}"]["mean"] for k in (1, 2, 3, 5, 10)]
+        assert all(0 <= x <= 1 for x in r) and r == sorted(r) and row["MedR"]["mean"] >= 1
+        assert row["R@1"]["n"] == 2
+    one = run_json(capsys, "retrieval", "--checkpoint", world["bundle"], "--data", world["corpus"],
+                   "--repeats", "1", "--protocol", "full")
+    assert set(one["rows"]) == {"full/t2m", "full/m2t"}
+
+
+def test_recognition_on_the_corpus_is_any_label_zero_shot(world, capsys):
+    res = run_json(capsys, "recognition", "--checkpoint", world["bundle"], "--data", world["corpus"])
+    row = res["rows"]["zero_shot"]
+    assert 0 <= row["top1"]["mean"] <= row["top5"]["mean"] <= 1
+    index = EvalSet(world["corpus"], "test").index
+    assert row["clips"]["mean"] == sum(1 for s in index.samples if s.labels)
+    assert row["labels"]["mean"] == len(index.label_names)
+
+
+@pytest.mark.slow          # converting the 288 HDM05 clips takes 10-30 s on 2 busy cores
+@pytest.mark.realdata
+def test_recognition_on_hdm05_zero_shot_and_fine_tuned(world, capsys, realdata, tmp_path):
+    res = run_json(capsys, "recognition", "--checkpoint", world["bundle"], "--data",
+                   f"hdm05:{realdata / 'hdm05'}", "--cache", str(tmp_path / "cache"), "--finetune-steps", "4",
+                   "--finetune-dir", str(tmp_path / "ft"))
+    assert set(res["rows"]) == {"zero_shot", "supervised"} and res["settings"]["protocol"] == "actors"
+    for row in res["rows"].values():
+        assert row["clips"]["mean"] == 99 and row["labels"]["mean"] == 11     # actors mm/tr, 11 classes
+        assert 0 <= row["top1"]["mean"] <= row["top5"]["mean"] <= 1
+    assert (tmp_path / "ft" / "checkpoints" / "best.pt").is_file()
+
+
+def test_reconstruction_reports_mpjpe_in_millimetres(world, capsys):
+    res = run_json(capsys, "reconstruction", *common(world), "--repeats", "2", "--limit", "40")
+    rec = res["rows"]["reconstruction"]
+    assert rec["mpjpe_mm"]["n"] == 2 and rec["mpjpe_mm"]["mean"] > 0 and rec["mpjpe_root_aligned_mm"]["mean"] > 0
+    assert {"fid", "r_precision_top1"} <= set(rec) and res["settings"]["evalset"]["used"] == 40
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["generation", "--data", "/nonexistent/corpus"], "/nonexistent/corpus"),
+    (["generation", "--repeats", "0"], "--repeats"),
+    (["generation", "--samples", "/nonexistent.npz"], "--samples"),
+    (["edit", "--task", "sideways"], "--task"),
+    (["generation", "--evaluator", "/nonexistent/ev"], "--evaluator"),
+    (["generation", "--sampler", "rk9"], "--sampler"),
+    (["retrieval", "--split", "nosuchsplit"], "nosuchsplit"),
+])
+def test_errors_are_one_line(world, capsys, argv, message):
+    base = ["--checkpoint", world["bundle"], "--no-progress"]
+    if "--data" not in argv:
+        base += ["--data", world["corpus"]]
+    if "--evaluator" not in argv and argv[0] != "retrieval":
+        base += ["--evaluator", world["evaluator"]]
+    assert main(["eval", *argv, *base]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("coamd eval: error:") and message in err[0]

@@ -60,10 +60,12 @@ def test_generation_json_has_every_metric_with_ci_gt_row_and_baselines(world, ca
 
 
 def test_generation_is_reproducible_and_flags_reach_the_sampler(world, capsys):
-    a = run_json(capsys, "generation", *common(world), "--repeats", "1", "--ode-steps", "1", "--guidance", "0.5")
-    b = run_json(capsys, "generation", *common(world), "--repeats", "1", "--ode-steps", "1", "--guidance", "0.5")
+    argv = ["generation", *common(world), "--repeats", "1", "--ode-steps", "1", "--guidance", "0.5",
+            "--mm", "--mm-captions", "4", "--mm-samples", "3"]
+    a, b = run_json(capsys, *argv), run_json(capsys, *argv)
     assert a["rows"]["generator"]["fid"] == b["rows"]["generator"]["fid"]
     assert a["settings"]["sampling"]["ode_steps"] == 1 and a["settings"]["sampling"]["guidance"] == 0.5
+    assert a["rows"]["generator"]["multimodality"]["mean"] > 0 and "multimodality" not in a["rows"]["ground_truth"]
 
 
 def test_nearest_neighbour_returns_the_training_motion_of_the_caption(world):

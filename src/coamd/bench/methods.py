@@ -66,6 +66,7 @@ class GeneratorMethod:
     def generate(self, captions: Sequence[str], lengths: Sequence[int], seed: int,
                  tick: Callable[[int], None] | None = None) -> list[np.ndarray]:
         """One motion per caption at its GT length; batch b draws from seed + its first index."""
+        _ = self.bundle.text_encoder                 # load it before timing: seconds count generation only
         t0 = time.perf_counter()
         tokens = _token_lengths(self.bundle, lengths)
         size, out = self.sampling.batch_size, []

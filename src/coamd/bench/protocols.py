@@ -130,12 +130,16 @@ def _aggregate(rows: Mapping[str, list[dict[str, float]]]) -> dict[str, Row]:
 
 # ---------------------------------------------------------------------------------- generation
 def generation_protocol(evalset: EvalSet, evaluators: Evaluators, methods: Mapping[str, Any], repeats: int,
-                        seed: int = 0, mm: MMSpec | None = None, progress: bool | None = None) -> dict[str, Row]:
-    """Rows ``ground_truth`` + one per method (``name -> object with generate(captions, lengths, seed)``)."""
+                        seed: int = 0, mm: MMSpec | None = None, progress: bool | None = None,
+                        mm_rows: Sequence[str] = ("generator",)) -> dict[str, Row]:
+    """Rows ``ground_truth`` + one per method (``name -> object with generate(captions, lengths, seed)``).
+
+    MultiModality (``mm``) is computed for the methods named in ``mm_rows`` (default: the generator).
+    """
     _check_repeats(repeats)
     skel, fps = evalset.spec.skeleton, evalset.spec.fps
     per_row: dict[str, list[dict[str, float]]] = {"ground_truth": [], **{k: [] for k in methods}}
-    extra = sum(mm.captions * mm.samples for m in methods.values() if getattr(m, 'stochastic', True)) if mm else 0
+    extra = mm.captions * mm.samples * sum(1 for k in methods if k in mm_rows) if mm else 0
     bar = _bar(repeats * (evalset.size * len(methods) + extra), f"generation {evalset.split}", progress)
     try:
         for r in range(repeats):
@@ -147,7 +151,7 @@ def generation_protocol(evalset: EvalSet, evaluators: Evaluators, methods: Mappi
                 motions = method.generate(draw.captions, draw.lengths, method_seed(seed, r), tick=bar.update)
                 seconds = float(method.seconds)
                 groups = None
-                if mm is not None and getattr(method, "stochastic", True):
+                if mm is not None and name in mm_rows and getattr(method, "stochastic", True):
                     groups = _mm_groups(scorer, method, draw, mm, method_seed(seed, r) + 50_000, bar)
                 row = scorer.score(motions, groups)
                 row["seconds_per_motion"] = seconds / max(len(motions), 1)

@@ -58,7 +58,7 @@ class SuiteConfig:
     name: str = "quick"
     repeats: int = 3
     limit: int = 128
-    compositional_limit: int = 128
+    compositional_limit: int = 64
     sampler: str | None = "euler"            # None = the bundle's default sampler
     ode_steps: int | None = 8
     guidance_lambdas: list[float] = field(default_factory=lambda: [0.0, 0.5, 1.0, 2.0])
@@ -72,7 +72,7 @@ class SuiteConfig:
     edit_repeats: int = 1
     recon_repeats: int = 3
     retrieval_repeats: int = 3
-    finetune_steps: int = 100
+    finetune_steps: int = 50
     mm: bool = False                         # MultiModality for the generator rows (96 captions x 30)
     mm_captions: int = 96
     mm_samples: int = 30

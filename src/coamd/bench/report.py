@@ -27,7 +27,7 @@ RETRIEVAL_COLUMNS = [("R@1", "R@1 ↑"), ("R@2", "R@2 ↑"), ("R@3", "R@3 ↑"),
                      ("MedR", "MedR ↓")]
 ROW_NAMES = {"ground_truth": "Ground truth (real, re-cropped)", "generator": "Generator",
              "nearest_neighbour": "Nearest neighbour (training motion)", "unconditional": "Unconditional (null text)",
-             "reconstruction": "AE reconstruction"}
+             "reconstruction": "AE reconstruction", "samples": "Saved samples"}
 BASELINES = ("nearest_neighbour", "unconditional")
 HEADLINE = (("fid", "FID", "lower"), ("r_precision_top1", "R-precision top-1", "higher"))
 
@@ -114,7 +114,7 @@ def comparison_sentences(items: Sequence[dict[str, Any]], split: str = "standard
             parts.append(f"{verb} it on {it['label']} ({fmt(it['generator'])} vs {fmt(it['baseline_value'])}, "
                          f"{it['better']} is better; {sure})")
         if parts:
-            lines.append(f"Against the {ROW_NAMES[base].split(' (')[0].lower()} baseline, the generator "
+            lines.append(f"Against the {base.replace('_', '-')} baseline, the generator "
                          + " and ".join(parts) + ".")
     wins = [it for it in items if it["generator_wins"]]
     if len(wins) == len(items):
@@ -200,7 +200,8 @@ def render(results: dict, plots: dict[str, str] | None = None) -> str:
              f"- Command: `{meta.get('command', '')}`",
              f"- Date: {meta.get('date', '')}; git commit `{meta.get('git_commit', 'unknown')}`",
              (f"- Machine: {mach.get('cpus')} CPUs, torch {mach.get('torch')} ({mach.get('torch_threads')} "
-              f"threads), device `{mach.get('device')}`, {mach.get('platform', '')}"),
+              f"thread{'' if mach.get('torch_threads') == 1 else 's'}), device `{mach.get('device')}`, "
+              f"{mach.get('platform', '')}"),
              (f"- Model bundle: `{bundle.get('path')}`; evaluators: `{ev.get('path')}` "
               f"(sha256 {ev.get('sha256')})"),
              (f"- Corpus: `{corpus.get('path')}`; suite `{meta.get('suite', {}).get('name')}`, seed "

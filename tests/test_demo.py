@@ -74,6 +74,9 @@ def test_exports_are_canonical_motions_and_report_is_complete(demo):
         assert x.ndim == 3 and x.shape[1:] == (22, 3) and x.dtype == np.float32 and np.isfinite(x).all()
     seq = np.load(next((demo / "assets" / "sequence").glob("*.npy")))
     assert len(seq) > 196                                        # longer than one generator segment
+    (path,) = (demo / "assets" / "edit").glob("*_path.npy")     # the --trajectory file the page's command uses
+    assert np.load(path).shape[1] == 2
+    assert f"--trajectory assets/edit/{path.name}" in (demo / "index.html").read_text(encoding="utf-8")
 
 
 def test_rerun_into_the_same_folder_replaces_it(ckpt, tmp_path, monkeypatch):

@@ -28,6 +28,7 @@ def asset_files(shown: Shown) -> dict[str, str]:
     files = {"gif": f"{shown.stem}.gif", "html": f"{shown.stem}.html"}
     if shown.export is not None:
         files.update(npy=f"{shown.stem}.npy", bvh=f"{shown.stem}.bvh")
+    files.update({name: shown.extra_file(name) for name in shown.extras})
     return files
 
 
@@ -47,4 +48,7 @@ def write_assets(items: Sequence[Shown], folder: Path, fps: float = 20.0, progre
             save_npy(folder / files["npy"], shown.export)
             save_bvh(folder / files["bvh"], shown.export, fps)
             written += 2
+        for name, array in shown.extras.items():
+            save_npy(folder / files[name], array)
+            written += 1
     return written

@@ -85,6 +85,7 @@ def _asset(path: str) -> str:
 def links(shown: Shown, extra: list[tuple[str, str]] = ()) -> str:
     files = asset_files(shown)
     names = [("interactive viewer", files["html"])] + [(k, files[k]) for k in ("npy", "bvh") if k in files]
+    names += [(f"{k} npy", files[k]) for k in shown.extras]
     items = [f'<a href="{_asset(p)}">{esc(label)}</a>' for label, p in names]
     items += [f'<a href="{esc(href)}">{esc(label)}</a>' for label, href in extra]
     return f'<p class="links">{"".join(items)}</p>'
@@ -181,13 +182,15 @@ def editing(r: DemoReport) -> str:
 
 
 def bars(preds: list[tuple[str, float, float]], truth: set[str]) -> str:
-    """Label rows: name (green when true), a bar of the probability among the ranked labels, the numbers."""
+    """Label rows: name (green when true), a bar of the cosine similarity, the cosine and the probability."""
     rows = []
     for label, score, prob in preds:
         cls = " true" if label in truth else ""
+        width = 100.0 * min(1.0, max(0.0, score))
         rows.append(f'<span class="lab{cls}" title="{esc(label)}">{esc(label)}</span>'
-                    f'<span class="track"><span class="fill{cls}" style="display:block;width:{max(1.0, 100 * prob):.0f}%">'
-                    f'</span></span><span class="val" title="probability (cosine)">{prob:.2f} ({score:.2f})</span>')
+                    f'<span class="track"><span class="fill{cls}" style="display:block;width:{width:.0f}%">'
+                    f'</span></span><span class="val" title="cosine similarity, probability among the ranked '
+                    f'labels">{score:.2f} &middot; {100 * prob:.0f}%</span>')
     return f'<div class="bars">{"".join(rows)}</div>'
 
 
@@ -205,9 +208,9 @@ def recognition(r: DemoReport) -> str:
                 f'{bars(it.predictions, truth)}')
         cards.append(card(clip_shown(it.clip), it.clip.captions[0], body))
     return (f'<p class="lead">Zero-shot recognition: each held-back clip\'s motion embedding is compared with the '
-            f'embeddings of every label name that occurs in the corpus. Bars show the probability among those '
-            f'labels (softmax at MAR\'s temperature; cosine similarity in brackets); green labels are the clip\'s '
-            f'true labels.</p>'
+            f'embeddings of every label name that occurs in the corpus. The top 5 are listed; bars show the cosine '
+            f'similarity, then its probability among all those labels (softmax at MAR\'s recognition temperature); '
+            f'green labels are the clip\'s true labels.</p>'
             f'<code class="cmd">coamd recognize corpus/new_joints/{esc(s.items[0].clip.id)}.npy '
             f'--label-file assets/labels.txt --top-k 5{_ck(r)}</code>'
             f'{stats}<div class="grid">{"".join(cards)}</div>')

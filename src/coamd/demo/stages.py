@@ -33,6 +33,10 @@ class Shown:
     panel_titles: list[str]                 # drawn into the GIF ("" = none; the page has the caption)
     export: np.ndarray | None = None
     viewer_titles: list[str] | None = None  # the viewer's panel titles (default: ``panel_titles``)
+    extras: dict[str, np.ndarray] = field(default_factory=dict)   # more arrays, as ``<stem>_<name>.npy``
+
+    def extra_file(self, name: str) -> str:
+        return f"{self.stem}_{name}.npy"
 
 
 def clip_shown(clip: CorpusClip) -> Shown:
@@ -124,14 +128,15 @@ def run_sequence(bundle: Bundle, sampling: Sampling, seed: int, progress: bool =
                                                         viewer_titles=["; ".join(texts)]))
 
 
-def _cli_spelling(args: dict[str, Any]) -> str:
+def _cli_spelling(args: dict[str, Any], shown: Shown) -> str:
+    """The edit's flags as ``coamd edit`` spells them (run from the demo folder)."""
     if "task" in args:
         return f"--task {args['task']}"
     if "keep" in args:
         return f"--keep {args['keep']}"
     if "joints" in args:
         return f"--joints {args['joints']}"
-    return "--trajectory path.npy"
+    return f"--trajectory assets/{shown.extra_file('path')}"
 
 
 def run_edits(bundle: Bundle, sampling: Sampling, seed: int, held_back: list[CorpusClip],
@@ -150,7 +155,9 @@ def run_edits(bundle: Bundle, sampling: Sampling, seed: int, held_back: list[Cor
         res = edit(bundle, joints, text, seed=seed + i, sampling=sampling, **args)
         shown = Shown(f"edit/{i:02d}_{spec.kind}", [res.source, res.motion], ["source", "edited"],
                       export=res.motion, viewer_titles=[f"source: {src.captions[0]}", f"edited: {text}"])
-        out.append(Edited(spec, text, src, dict(res.report), _cli_spelling(args), shown))
+        if "trajectory" in args:
+            shown.extras["path"] = np.asarray(args["trajectory"], np.float32)     # (T, 2) x, z metres
+        out.append(Edited(spec, text, src, dict(res.report), _cli_spelling(args, shown), shown))
     return out
 
 

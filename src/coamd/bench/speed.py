@@ -20,6 +20,7 @@ import os
 import statistics
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -100,7 +101,7 @@ def open_models(config: str, checkpoint: str | os.PathLike | None,
         bundle = load_bundle(checkpoint, device=device, parts=("ae", "generator"))
         for part in ("ae", "generator"):
             bundle.part(part)                        # a one-line error naming a missing part
-        return bundle, str(bundle.meta.get("name") or config), f"trained weights from {checkpoint}"
+        return bundle, str(bundle.meta.get("name") or Path(checkpoint).name), f"trained weights from {checkpoint}"
     return random_bundle(load_model_config(config), device), config, "random weights"
 
 

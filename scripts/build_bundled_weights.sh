@@ -31,5 +31,5 @@ from coamd.tasks.bundling import make_bundle
 runs = sys.argv[1]
 make_bundle([f"{runs}/ae", f"{runs}/mar", f"{runs}/generator", f"{runs}/length"], "src/coamd/weights/cpu-small",
             fp16=True, name="cpu-small", overwrite=True,
-            defaults={"sampler": "euler", "ode_steps": 16})
+            defaults={"sampler": "euler", "ode_steps": 16}, model_cards=["docs/model_cards/cpu-small.md"])
 PY

@@ -1,6 +1,12 @@
 """Shared fixtures: seeded generators, a temp output folder, and the real-data location."""
 
+import os
 from pathlib import Path
+
+# One intra-op thread for the whole suite (and the CLI subprocesses it starts): the tests' tensors are
+# tiny, and two spinning OpenMP threads on a 2-core machine that is busy elsewhere can make a test
+# 100x slower. Set before torch is imported by any test module.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 import pytest

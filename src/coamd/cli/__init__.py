@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"coamd {__version__}")
     parser.add_argument("--debug", dest="debug_top", action="store_true", help="show full tracebacks on errors")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
-    for verb, module in VERBS.items():
+    for module in VERBS.values():
         importlib.import_module(f"{__name__}.{module}").register(sub)
     return parser
 
@@ -100,3 +100,13 @@ def new_parser(sub, name: str, help: str, examples: list[str]) -> argparse.Argum
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     return p
+
+
+def add_subverbs(parser: argparse.ArgumentParser, dest: str, subverbs: dict[str, str]) -> None:
+    """Register a verb group's sub-verbs: ``{name: "module[:function]"}`` under coamd.cli, the
+    function (default ``register``) taking the sub-parsers. A bare group prints its help, exit 2."""
+    subsub = parser.add_subparsers(dest=dest, metavar="SUBVERB")
+    for spec in subverbs.values():
+        module, _, func = spec.partition(":")
+        getattr(importlib.import_module(f"{__name__}.{module}"), func or "register")(subsub)
+    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])

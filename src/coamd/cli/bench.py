@@ -1,17 +1,15 @@
 """``coamd bench {generate,suite}``: generation speed (AITS, Tasks issue §7) and the evaluation suite.
 
 Sub-verbs are registered from :data:`SUBVERBS` (``name -> "module"`` or ``"module:function"`` under
-``coamd.cli``, the function defaulting to ``register``), like ``coamd data``; a sub-verb whose
-module is not installed is skipped.
+``coamd.cli``, the function defaulting to ``register``), like ``coamd data``.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 
-from . import add_common, new_parser
+from . import add_common, add_subverbs, new_parser
 
 # sub-verb -> "module[:function]" under coamd.cli whose function(subparsers) registers it
 SUBVERBS = {
@@ -23,18 +21,9 @@ SUBVERBS = {
 def register(sub) -> None:
     p = new_parser(sub, "bench", "benchmarks: generation speed, and the evaluation suite",
                    ["coamd bench generate --config cpu-small",
-                    "coamd bench generate --config paper --batch 1 --json"])
-    subsub = p.add_subparsers(dest="bench_verb", metavar="SUBVERB")
-    for spec in SUBVERBS.values():
-        module, _, func = spec.partition(":")
-        try:
-            mod = importlib.import_module(f"{__package__}.{module}")
-        except ModuleNotFoundError as e:
-            if e.name != f"{__package__}.{module}":
-                raise
-            continue
-        getattr(mod, func or "register")(subsub)
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+                    "coamd bench generate --config paper --batch 1 --json",
+                    "coamd bench suite --suite quick -o results/"])
+    add_subverbs(p, "bench_verb", SUBVERBS)
 
 
 def register_generate(sub) -> None:

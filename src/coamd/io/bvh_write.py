@@ -41,8 +41,9 @@ import numpy as np
 
 from ..atomic import atomic_open
 from ..errors import CoamdError, MotionFormatError
-from ..skeleton import SMPL22, Skeleton, forward_kinematics, topological_order, validate_motion
-from ..skeleton.rotations import axis_rotation, matrix_to_euler
+from ..skeleton import SMPL22, Skeleton, validate_motion
+from ..skeleton.rotations import matrix_to_euler
+from .bvh import bvh_to_rig, parse_bvh
 from .ik import solve_ik
 
 UNITS: dict[str, float] = {"m": 1.0, "cm": 100.0}
@@ -199,72 +200,15 @@ class BvhClip:
 
 
 def read_back(path: str | os.PathLike) -> BvhClip:
-    """Parse a BVH file and run its forward kinematics (position channels replace the OFFSET).
+    """Parse a BVH file (with the importer's parser) and run its forward kinematics, in file units.
 
-    A minimal reader for round-trip checks; it accepts any channel order per joint.
+    End sites appear as joints named ``<parent>/end``; position channels replace the OFFSET.
     """
-    path = Path(path)
-    tokens_by_line = [ln.split() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()]
-    names: list[str] = []
-    parents: list[int] = []
-    offsets: list[list[float]] = []
-    channels: list[list[str]] = []
-    stack: list[int] = []  # open joints; -2 marks an End Site
-    current = -1
-    i = 0
-    try:
-        while i < len(tokens_by_line):
-            tok = tokens_by_line[i]
-            i += 1
-            if not tok or tok[0] == "HIERARCHY":
-                continue
-            key = tok[0]
-            if key in ("ROOT", "JOINT"):
-                names.append(" ".join(tok[1:]))
-                parents.append(stack[-1] if stack else -1)
-                offsets.append([0.0, 0.0, 0.0])
-                channels.append([])
-                current = len(names) - 1
-            elif key == "End":
-                current = -2
-            elif key == "{":
-                stack.append(current)
-            elif key == "}":
-                stack.pop()
-            elif key == "OFFSET" and current >= 0:
-                offsets[current] = [float(v) for v in tok[1:4]]
-            elif key == "CHANNELS":
-                channels[current] = tok[2:2 + int(tok[1])]
-            elif key == "MOTION":
-                break
-        frames = int(tokens_by_line[i][1])
-        frame_time = float(tokens_by_line[i + 1][2])
-        data = np.array([[float(v) for v in row] for row in tokens_by_line[i + 2:i + 2 + frames] if row],
-                        dtype=np.float64)
-    except (IndexError, ValueError) as e:
-        raise MotionFormatError(f"{path}: not a readable BVH file ({e})") from None
-    n_ch = sum(len(c) for c in channels)
-    if not names or data.shape != (frames, n_ch) or frame_time <= 0:
-        raise MotionFormatError(f"{path}: BVH motion block has shape {data.shape}, expected ({frames}, {n_ch})")
-
-    J = len(names)
-    local = np.broadcast_to(np.eye(3), (frames, J, 3, 3)).copy()
-    trans = np.broadcast_to(np.asarray(offsets), (frames, J, 3)).copy()
-    col = 0
-    for j, chans in enumerate(channels):
-        for k, ch in enumerate(chans):
-            values = data[:, col + k]
-            axis = ch[0].upper()
-            if ch.lower().endswith("rotation"):
-                local[:, j] = local[:, j] @ axis_rotation(axis, np.deg2rad(values))
-            else:
-                trans[:, j, "XYZ".index(axis)] = values
-        col += len(chans)
-    root = parents.index(-1)
-    pos, _ = forward_kinematics(None, local, trans, trans[:, root], parents=tuple(parents),
-                                order=topological_order(parents))
-    return BvhClip(names=names, parents=parents, offsets=np.asarray(offsets), channels=channels,
-                   positions=pos, frame_time=frame_time)
+    bvh = parse_bvh(path)
+    rig = bvh_to_rig(bvh)
+    return BvhClip(names=list(bvh.names), parents=list(bvh.parents), offsets=np.asarray(bvh.offsets),
+                   channels=[list(c) for c in bvh.channels], positions=rig.positions(),
+                   frame_time=bvh.frame_time)
 
 
 def round_trip_error(path: str | os.PathLike, joints: np.ndarray, units: str = "m",

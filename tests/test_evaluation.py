@@ -254,6 +254,10 @@ def test_checkpoint_round_trip_is_exact_and_strict(trained, tmp_path):
     torch.testing.assert_close(back.embed_motions(x, n), ev.embed_motions(x, n))
     torch.testing.assert_close(back.embed_texts(caps), ev.embed_texts(caps))
     torch.testing.assert_close(back.clip_embed_texts(caps), ev.clip_embed_texts(caps))
+    half = Evaluators.load(ev.save(tmp_path / "half.pt", fp16=True))           # the bundled evaluators' storage
+    assert (tmp_path / "half.pt").stat().st_size < 0.6 * path.stat().st_size
+    assert next(half.model.parameters()).dtype == torch.float32
+    torch.testing.assert_close(half.embed_motions(x, n), ev.embed_motions(x, n), rtol=2e-2, atol=2e-2)
     payload = ev.payload()
     state = payload["state"]["evaluator"]
     key = next(k for k in state if k.startswith("clip."))

@@ -187,24 +187,31 @@ class Evaluators:
         return self.normalizer.normalize(joints)
 
     # ------------------------------------------------------------------ checkpoints
-    def payload(self) -> dict[str, Any]:
-        """The checkpoint dict (plain tensors, numbers, strings, lists, dicts)."""
+    def payload(self, fp16: bool = False) -> dict[str, Any]:
+        """The checkpoint dict (plain tensors, numbers, strings, lists, dicts).
+
+        ``fp16`` stores floating-point weights in half precision (half the size; loading casts them
+        back to the model's float32).
+        """
         extra: dict[str, Any] = {**self.info, "text_backend": self.text_backend, "vocab": list(self.vocab.words),
                                  "word_dim": self.vocab.dim}
         if self.normalizer is not None:
             extra["mean"] = torch.from_numpy(self.normalizer.mean.copy())
             extra["std"] = torch.from_numpy(self.normalizer.std.copy())
         state = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
+        if fp16:
+            state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
         return {"format": FORMAT, "version": VERSION, "kind": KIND, "model_config": to_dict(self.cfg),
                 "state": {KIND: state}, "extra": extra}
 
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write the pair atomically to ``path`` (a ``.pt`` file, or a folder that gets ``evaluators.pt``)."""
+    def save(self, path: str | os.PathLike, fp16: bool = False) -> Path:
+        """Write the pair atomically to ``path`` (a ``.pt`` file, or a folder that gets ``evaluators.pt``);
+        ``fp16`` halves the file (weights stored in half precision, loaded back as float32)."""
         path = Path(path)
         if path.suffix != ".pt":
             path = path / EXPORT_NAME
         with atomic_path(path) as tmp:
-            torch.save(self.payload(), tmp)
+            torch.save(self.payload(fp16=fp16), tmp)
         return path
 
     @classmethod

@@ -20,15 +20,20 @@ train() {  # train KIND OVERRIDES...: start the run, or resume it when a checkpo
   fi
 }
 
-train ae max_steps=4500 "milestones=[3200,4000]" val_every=500
-train mar max_steps=2500 val_every=250 ckpt_every=250
+train ae model.ae.dropout=0.0 max_steps=16000 "milestones=[11000,14500]" val_every=1000 ckpt_every=1000
+# MAR: the bundled run went to 2,500 steps, then was resumed to 6,500 with a x0.1 step at 5,600
+# (resuming continues exactly; a single run to 6,500 follows the same schedule)
+train mar max_steps=6500 "milestones=[5600]" val_every=500 ckpt_every=250
 train length max_steps=2000
+train evaluator
 train generator max_steps=2500 "milestones=[2000]" val_every=500 ckpt_every=500
 
 python - "$runs" <<'PY'
 import sys
 from coamd.tasks.bundling import make_bundle
 runs = sys.argv[1]
+from coamd.evaluation import Evaluators
+Evaluators.load(f"{runs}/evaluator").save("src/coamd/weights/evaluator", fp16=True)
 make_bundle([f"{runs}/ae", f"{runs}/mar", f"{runs}/generator", f"{runs}/length"], "src/coamd/weights/cpu-small",
             fp16=True, name="cpu-small", overwrite=True,
             defaults={"sampler": "euler", "ode_steps": 16}, model_cards=["docs/model_cards/cpu-small.md"])

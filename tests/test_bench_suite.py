@@ -109,7 +109,15 @@ def test_results_cover_every_section_and_the_report_says_what_it_is(suite_run):
         assert text in report, text
     # the comparison sentence, computed from the numbers
     items = compare_to_baselines(gen)
-    assert res["summary"]["sentences"] == comparison_sentences(items)
+    sentences = res["summary"]["sentences"]
+    assert sentences[: len(comparison_sentences(items))] == comparison_sentences(items)
+    overlap = res["diagnostics"]["caption_overlap"]                   # test captions also in training
+    assert 0 < overlap["test_captions"] and 0 <= overlap["seen_in_train"] <= overlap["test_captions"]
+    lost_to_nn = any(i["baseline"] == "nearest_neighbour" and not i["generator_wins"] for i in items)
+    why = [s for s in sentences if s.startswith("Why the nearest-neighbour baseline")]
+    assert len(why) == int(lost_to_nn)
+    if why:
+        assert f"of the {int(overlap['test_captions'])} test captions, {int(overlap['seen_in_train'])} (" in why[0]
     assert "Overall, on the standard test split the generator" in report
     for s in res["summary"]["sentences"]:
         assert s in report

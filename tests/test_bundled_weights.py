@@ -6,7 +6,7 @@ Skipped with the reason when the install carries no bundled weights.
 import numpy as np
 import pytest
 
-from coamd.tasks.bundle import DEFAULT_BUNDLE, BUNDLE_FILE
+from coamd.tasks.bundle import BUNDLE_FILE, DEFAULT_BUNDLE
 
 pytestmark = pytest.mark.skipif(not (DEFAULT_BUNDLE / BUNDLE_FILE).is_file(),
                                 reason=f"no bundled weights at {DEFAULT_BUNDLE}")
@@ -43,3 +43,36 @@ def test_zero_shot_recognition_beats_chance_over_the_corpus_labels(model_and_cli
     results = m.recognize([c.joints for c in clips], labels=labels, top_k=5)
     top1 = np.mean([r.labels[0] in c.labels for r, c in zip(results, clips)])
     assert top1 > 0.4, top1   # chance is about 1.5 / 44 labels per clip
+
+
+def test_bundled_autoencoder_reconstructs_unseen_clips_within_3cm(model_and_clips):
+    from coamd.tasks.codec import decode_list, encode_joints, pad_to_unit
+
+    m, clips = model_and_clips
+    errs = []
+    for c in clips[:8]:
+        z = encode_joints(m.bundle, pad_to_unit(c.joints, m.bundle.unit_length))
+        rec = decode_list(m.bundle, z, [z.shape[1]])[0][: len(c.joints)]
+        errs.append(np.linalg.norm(rec - c.joints, axis=-1).mean())
+    assert 1000 * float(np.mean(errs)) < 30.0, errs          # the Models issue's target (mm)
+
+
+EVALUATOR = DEFAULT_BUNDLE.parent / "evaluator" / "evaluators.pt"
+
+
+@pytest.mark.skipif(not EVALUATOR.is_file(), reason=f"no bundled evaluators at {EVALUATOR}")
+def test_bundled_evaluators_match_unseen_clips_to_their_captions(model_and_clips):
+    from coamd.evaluation import Evaluators
+
+    _, clips = model_and_clips
+    ev = Evaluators.load(EVALUATOR)
+    x = [ev.normalize(c.joints.reshape(len(c.joints), -1)) for c in clips]
+    lengths = np.array([len(a) for a in x])
+    pad = np.zeros((N, lengths.max(), x[0].shape[-1]), np.float32)
+    for i, a in enumerate(x):
+        pad[i, : len(a)] = a
+    t = ev.embed_texts([c.captions[0] for c in clips]).numpy()
+    mo = ev.embed_motions(pad, lengths).numpy()
+    d = np.linalg.norm(t[:, None] - mo[None], axis=-1)       # text x motion Euclidean, one pool of 32
+    top1 = float(np.mean(d.argmin(axis=1) == np.arange(N)))
+    assert top1 > 0.4, top1                                  # chance is 1/32

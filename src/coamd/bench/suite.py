@@ -294,7 +294,20 @@ class Suite:
         sections["recognition/corpus"] = self._corpus_recognition()
         for kind in ("hdm05", "bandai"):
             sections[f"recognition/{kind}"] = self._real_recognition(kind)
-        return {"meta": self.meta(time.perf_counter() - t0), "sections": sections}
+        return {"meta": self.meta(time.perf_counter() - t0), "sections": sections,
+                "diagnostics": {"caption_overlap": self.caption_overlap()}}
+
+    def caption_overlap(self) -> dict[str, float]:
+        """How many test captions occur verbatim (case and spacing aside) among the training captions:
+        the share the nearest-neighbour baseline answers with a real clip captioned exactly as asked."""
+        def norm(t: str) -> str:
+            return " ".join(t.lower().split())
+
+        train = {norm(c.text) for s in self.nearest.train.samples for c in s.captions}
+        test = [norm(c.text) for s in EvalSet(self.source, "test", seed=self.seed).index.samples for c in s.captions]
+        seen = sum(t in train for t in test)
+        return {"test_captions": float(len(test)), "seen_in_train": float(seen),
+                "share": seen / len(test) if test else 0.0}
 
     def meta(self, seconds: float) -> dict:
         return {

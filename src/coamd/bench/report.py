@@ -138,10 +138,10 @@ def summary(results: dict) -> dict[str, Any]:
         sentences.append(
             f"Why the nearest-neighbour baseline is hard to beat here: of the {int(overlap['test_captions'])} test "
             f"captions, {int(overlap['seen_in_train'])} ({fmt(overlap['share'])}) also occur verbatim among the "
-            "training captions (the procedural corpus writes captions from templates), so for most queries it returns a real motion captioned exactly as asked — real "
-            "motion scores near the ground truth on FID by construction, and an exact caption match is close to "
-            "an oracle for R-precision. The generator has to synthesise every motion, and the bundled one is small "
-            "and briefly trained (sizes under 'Different model sizes' above).")
+            "training captions (the procedural corpus writes captions from templates), so for most queries it "
+            "returns a real motion captioned exactly as asked: real motion scores near the ground truth on FID by "
+            "construction, and an exact caption match is close to an oracle for R-precision. The generator has to "
+            "synthesise every motion, with the model sizes listed under 'Different model sizes' above.")
     comp = results.get("sections", {}).get("generation/test_compositional", {}).get("rows", {})
     if comp and "rows" in results.get("sections", {}).get("generation/test_compositional", {}):
         sentences += comparison_sentences(compare_to_baselines(comp), "compositional test split (action pairs "

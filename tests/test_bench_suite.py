@@ -113,6 +113,7 @@ def test_results_cover_every_section_and_the_report_says_what_it_is(suite_run):
     assert sentences[: len(comparison_sentences(items))] == comparison_sentences(items)
     overlap = res["diagnostics"]["caption_overlap"]                   # test captions also in training
     assert 0 < overlap["test_captions"] and 0 <= overlap["seen_in_train"] <= overlap["test_captions"]
+    assert 0 <= overlap["same_actions"] <= overlap["test_clips"]
     lost_to_nn = any(i["baseline"] == "nearest_neighbour" and not i["generator_wins"] for i in items)
     why = [s for s in sentences if s.startswith("Why the nearest-neighbour baseline")]
     assert len(why) == int(lost_to_nn)

@@ -298,16 +298,25 @@ class Suite:
                 "diagnostics": {"caption_overlap": self.caption_overlap()}}
 
     def caption_overlap(self) -> dict[str, float]:
-        """How many test captions occur verbatim (case and spacing aside) among the training captions:
-        the share the nearest-neighbour baseline answers with a real clip captioned exactly as asked."""
+        """What the nearest-neighbour baseline gets for free on this corpus: test captions that occur
+        verbatim (case and spacing aside) among the training captions, and test clips whose first
+        caption's nearest training clip carries exactly the same action labels."""
         def norm(t: str) -> str:
             return " ".join(t.lower().split())
 
-        train = {norm(c.text) for s in self.nearest.train.samples for c in s.captions}
-        test = [norm(c.text) for s in EvalSet(self.source, "test", seed=self.seed).index.samples for c in s.captions]
+        train_index = self.nearest.train
+        train = {norm(c.text) for s in train_index.samples for c in s.captions}
+        test_samples = [s for s in EvalSet(self.source, "test", seed=self.seed).index.samples if s.captions]
+        test = [norm(c.text) for s in test_samples for c in s.captions]
         seen = sum(t in train for t in test)
-        return {"test_captions": float(len(test)), "seen_in_train": float(seen),
-                "share": seen / len(test) if test else 0.0}
+        out = {"test_captions": float(len(test)), "seen_in_train": float(seen),
+               "share": seen / len(test) if test else 0.0}
+        labelled = [s for s in test_samples if s.labels]
+        if labelled:
+            rows = self.nearest.nearest([s.captions[0].text for s in labelled])
+            same = sum(set(s.labels) == set(train_index.samples[int(r)].labels) for s, r in zip(labelled, rows))
+            out.update(test_clips=float(len(labelled)), same_actions=float(same), same_actions_share=same / len(labelled))
+        return out
 
     def meta(self, seconds: float) -> dict:
         return {

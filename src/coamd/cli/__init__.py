@@ -49,7 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = list(sys.argv[1:] if argv is None else argv)
+    bench = next((i for i, a in enumerate(argv) if not a.startswith("-")), None)
+    if bench is not None and argv[bench] == "bench" and bench + 1 < len(argv) \
+            and argv[bench + 1].split("=")[0] == "--suite":
+        argv.insert(bench + 1, "suite")        # `coamd bench --suite full ...` = `coamd bench suite --suite full ...`
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:

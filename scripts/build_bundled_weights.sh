@@ -30,9 +30,9 @@ train generator max_steps=2500 "milestones=[2000]" val_every=500 ckpt_every=500
 
 python - "$runs" <<'PY'
 import sys
+from coamd.evaluation import Evaluators
 from coamd.tasks.bundling import make_bundle
 runs = sys.argv[1]
-from coamd.evaluation import Evaluators
 Evaluators.load(f"{runs}/evaluator").save("src/coamd/weights/evaluator", fp16=True)
 make_bundle([f"{runs}/ae", f"{runs}/mar", f"{runs}/generator", f"{runs}/length"], "src/coamd/weights/cpu-small",
             fp16=True, name="cpu-small", overwrite=True,

@@ -1,7 +1,6 @@
 """``coamd bench suite``: results.json + the Markdown report (every table number comes from the JSON, the
 baseline comparison is computed), cached sections on re-runs, and the comparison wording."""
 
-import argparse
 import json
 import re
 
@@ -10,7 +9,7 @@ import torch
 
 from coamd.bench.report import compare_to_baselines, comparison_sentences
 from coamd.bench.suite import suite_config
-from coamd.cli import VERBS, main
+from coamd.cli import main
 from coamd.errors import CoamdError
 from test_eval_support import build_world, numeric_leaves
 
@@ -35,19 +34,8 @@ def world(tmp_path_factory):
 
 
 def bench(argv: list[str]) -> int:
-    """``coamd bench suite ARGV`` (through the bench verb once it dispatches the suite sub-verb)."""
-    if "bench" in VERBS:
-        return main(["bench", "suite", *argv])
-    from coamd.cli import bench_suite
-
-    parser = argparse.ArgumentParser(prog="coamd bench")
-    bench_suite.register(parser.add_subparsers(dest="verb"))
-    args = parser.parse_args(["suite", *argv])
-    try:
-        return args.func(args)
-    except CoamdError as e:
-        print(f"coamd bench: error: {e}", file=__import__("sys").stderr)
-        return 2
+    """``coamd bench suite ARGV``."""
+    return main(["bench", "suite", *argv])
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ Skipped with the reason when the install carries no bundled weights.
 import numpy as np
 import pytest
 
+from coamd.bench.context import DEFAULT_EVALUATOR
 from coamd.tasks.bundle import BUNDLE_FILE, DEFAULT_BUNDLE
 
 pytestmark = pytest.mark.skipif(not (DEFAULT_BUNDLE / BUNDLE_FILE).is_file(),
@@ -57,22 +58,19 @@ def test_bundled_autoencoder_reconstructs_unseen_clips_within_3cm(model_and_clip
     assert 1000 * float(np.mean(errs)) < 30.0, errs          # the Models issue's target (mm)
 
 
-EVALUATOR = DEFAULT_BUNDLE.parent / "evaluator" / "evaluators.pt"
+EVALUATOR = DEFAULT_EVALUATOR / "evaluators.pt"
 
 
 @pytest.mark.skipif(not EVALUATOR.is_file(), reason=f"no bundled evaluators at {EVALUATOR}")
 def test_bundled_evaluators_match_unseen_clips_to_their_captions(model_and_clips):
+    from coamd.bench.evalset import pad_motions
     from coamd.evaluation import Evaluators
 
     _, clips = model_and_clips
     ev = Evaluators.load(EVALUATOR)
-    x = [ev.normalize(c.joints.reshape(len(c.joints), -1)) for c in clips]
-    lengths = np.array([len(a) for a in x])
-    pad = np.zeros((N, lengths.max(), x[0].shape[-1]), np.float32)
-    for i, a in enumerate(x):
-        pad[i, : len(a)] = a
+    joints, lengths = pad_motions([c.joints for c in clips])              # (N, T, J, 3), padding ignored
     t = ev.embed_texts([c.captions[0] for c in clips]).numpy()
-    mo = ev.embed_motions(pad, lengths).numpy()
+    mo = ev.embed_motions(ev.normalize(joints).reshape(N, joints.shape[1], -1), lengths).numpy()
     d = np.linalg.norm(t[:, None] - mo[None], axis=-1)       # text x motion Euclidean, one pool of 32
     top1 = float(np.mean(d.argmin(axis=1) == np.arange(N)))
     assert top1 > 0.4, top1                                  # chance is 1/32

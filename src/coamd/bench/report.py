@@ -142,12 +142,12 @@ def summary(results: dict) -> dict[str, Any]:
             why += (f", and for {int(overlap['same_actions'])} of the {int(overlap['test_clips'])} test clips "
                     f"({fmt(overlap['same_actions_share'])}) the training clip it returns for the first caption "
                     "carries exactly the same action labels")
-        sentences.append(why + ". It returns real motion, drawn from the same distribution as the ground truth (which "
-                         "is what FID measures), and it matches the caption whenever the nearest caption names the same actions; the generator "
-                         "has to synthesise every motion, with the model sizes listed under 'Different model sizes' "
-                         "above.")
+        sentences.append(why + ". It returns real motion, drawn from the same distribution as the ground truth "
+                         "(which is what FID measures), and it matches the caption whenever the nearest caption "
+                         "names the same actions; the generator has to synthesise every motion, with the model "
+                         "sizes listed under 'Different model sizes' above.")
     comp = results.get("sections", {}).get("generation/test_compositional", {}).get("rows", {})
-    if comp and "rows" in results.get("sections", {}).get("generation/test_compositional", {}):
+    if comp:
         sentences += comparison_sentences(compare_to_baselines(comp), "compositional test split (action pairs "
                                           "never seen together in training)")
     return {"comparison": items, "sentences": sentences}

@@ -40,6 +40,7 @@ from ..config import ConfigError, from_dict, to_dict
 from ..data.humanml3d import source_fingerprint
 from ..errors import CoamdError
 from ..evaluation import Evaluators
+from ..metrics import caption_key
 from ..tasks import Bundle, Sampling, sampling_settings
 from ..tasks.edit_specs import TASKS
 from ..train.checkpoint import file_hash
@@ -299,15 +300,13 @@ class Suite:
 
     def caption_overlap(self) -> dict[str, float]:
         """What the nearest-neighbour baseline gets for free on this corpus: test captions that occur
-        verbatim (case and spacing aside) among the training captions, and test clips whose first
-        caption's nearest training clip carries exactly the same action labels."""
-        def norm(t: str) -> str:
-            return " ".join(t.lower().split())
-
+        verbatim among the training captions (the retrieval protocol's caption identity,
+        ``coamd.metrics.caption_key``), and test clips whose first caption's nearest training clip
+        carries exactly the same action labels."""
         train_index = self.nearest.train
-        train = {norm(c.text) for s in train_index.samples for c in s.captions}
+        train = {caption_key(c.text) for s in train_index.samples for c in s.captions}
         test_samples = [s for s in EvalSet(self.source, "test", seed=self.seed).index.samples if s.captions]
-        test = [norm(c.text) for s in test_samples for c in s.captions]
+        test = [caption_key(c.text) for s in test_samples for c in s.captions]
         seen = sum(t in train for t in test)
         out = {"test_captions": float(len(test)), "seen_in_train": float(seen),
                "share": seen / len(test) if test else 0.0}
@@ -315,7 +314,8 @@ class Suite:
         if labelled:
             rows = self.nearest.nearest([s.captions[0].text for s in labelled])
             same = sum(set(s.labels) == set(train_index.samples[int(r)].labels) for s, r in zip(labelled, rows))
-            out.update(test_clips=float(len(labelled)), same_actions=float(same), same_actions_share=same / len(labelled))
+            out.update(test_clips=float(len(labelled)), same_actions=float(same),
+                       same_actions_share=same / len(labelled))
         return out
 
     def meta(self, seconds: float) -> dict:

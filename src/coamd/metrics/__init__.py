@@ -21,6 +21,7 @@ from .inputs import MetricInputError
 from .physics import SMPL22_FOOT_JOINTS, floor_penetration, foot_skating_ratio, jitter
 from .pose import mpjpe, pa_mpjpe, procrustes_align
 from .ranking import (
+    caption_key,
     median_rank,
     ranks_from_scores,
     recall_at,
@@ -37,6 +38,7 @@ __all__ = [
     "SMPL22_FOOT_JOINTS",
     "MetricInputError",
     "aggregate_repeats",
+    "caption_key",
     "clip_score",
     "diversity",
     "euclidean_distances",

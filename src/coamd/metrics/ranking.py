@@ -225,10 +225,15 @@ def _batched_ranks(sim: np.ndarray, diag: np.ndarray, correct: np.ndarray | None
 _SPACES = re.compile(r"\s+")
 
 
+def caption_key(text: str) -> str:
+    """The form two captions are compared in: lower-cased, spaces collapsed and trimmed, no final full stop."""
+    return _SPACES.sub(" ", str(text).strip().lower()).rstrip(". ")
+
+
 def same_caption_mask(texts: Sequence[str]) -> np.ndarray:
     """(N, N) bool: True where two captions are identical after lower-casing, trimming spaces and
-    a final full stop ("A man walks." == "a man  walks"). Use as ``same_text=``."""
-    keys = [_SPACES.sub(" ", str(s).strip().lower()).rstrip(". ") for s in texts]
+    a final full stop ("A man walks." == "a man  walks"), i.e. share a :func:`caption_key`. Use as ``same_text=``."""
+    keys = [caption_key(s) for s in texts]
     _, codes = np.unique(np.array(keys, dtype=object), return_inverse=True)
     return codes[:, None] == codes[None, :]
 

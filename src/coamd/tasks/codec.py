@@ -69,7 +69,8 @@ def pad_to_unit(joints: np.ndarray, unit: int) -> np.ndarray:
 @torch.no_grad()
 def encode_joints(bundle: Bundle, joints: np.ndarray | Tensor) -> Tensor:
     """AE-encode one motion (T, J, 3) metres (T a multiple of the unit length) -> tokens (1, T/unit, C)."""
-    x = torch.as_tensor(np.array(joints, np.float32) if isinstance(joints, np.ndarray) else joints)  # a copy: inputs may be read-only
+    # np.array copies: inputs may be read-only (memory-mapped clips), which torch cannot wrap
+    x = torch.as_tensor(np.array(joints, np.float32) if isinstance(joints, np.ndarray) else joints)
     x = x.to(bundle.device, torch.float32)
     if x.dim() == 3:
         x = x[None]

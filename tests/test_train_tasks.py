@@ -140,6 +140,7 @@ def test_mar_trains_both_towers_and_reports_recognition_and_retrieval(corpus, tm
     ckpt = load_checkpoint(run / "checkpoints" / "latest.pt", kind="mar")
     assert ckpt["extra"]["label_names"] == list(ACTIONS)
     assert ckpt["extra"]["label_embeddings"].shape == (4, 16)
+    assert ckpt["train"]["best"]["metric"] == "recog_acc"                   # best.pt is chosen by recognition
     first = task.build_model().state_dict()
     trained = ckpt["state"]["mar"]
     assert any(not torch.equal(first[k], trained[k]) for k in trained if k.startswith("text."))  # tower B learns

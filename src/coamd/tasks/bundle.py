@@ -182,9 +182,10 @@ def _run_checkpoint(folder: Path) -> Path | None:
     return None
 
 
-def _read(path: Path, device: torch.device | str = "cpu") -> tuple[str, ModelConfig, dict]:
-    """(part kind, model config, payload) of one checkpoint file."""
-    cfg, payload = load_checkpoint(path, map_location=device)
+def _read(path: Path) -> tuple[str, ModelConfig, dict]:
+    """(part kind, model config, payload) of one checkpoint file, its tensors on the CPU (the modules are
+    built on the bundle's device and copy the weights; the extras, e.g. Mean/Std, stay host-side)."""
+    cfg, payload = load_checkpoint(path, map_location="cpu")
     state = payload.get("state") or {}
     kind = payload.get("kind") or (next(iter(state)) if len(state) == 1 else None)
     if kind not in PARTS:
@@ -255,7 +256,7 @@ def load_bundle(path: str | os.PathLike | None = None, device: str | torch.devic
         files = {p: f for p, f in files.items() if p in parts}
     modules, configs, norms, extras = {}, {}, {}, {}
     for part, file in files.items():
-        kind, cfg, payload = _read(file, device)
+        kind, cfg, payload = _read(file)
         if kind != part:
             raise BundleError(f"{file}: holds a '{kind}' model, but {root / BUNDLE_FILE} lists it as '{part}'")
         module = build_models(cfg, parts=(part,), device=device)[part]

@@ -105,6 +105,7 @@ class Trainer:
     def _build(self) -> None:
         self._seed_everything(0)                # the same initial weights on every rank
         self.task.setup()
+        self.best.update(metric=self.task.val_metric, mode=self.task.val_mode)   # setup may choose the metric
         self.model = self.task.build_model().to(self.device)
         self._seed_everything(self.dist.rank)   # then independent dropout/noise per rank
         params = self.task.trainable_parameters(self.model)
@@ -147,7 +148,7 @@ class Trainer:
             self.scaler.load_state_dict(tr["scaler"])
         self._ema_state = tr.get("ema")
         self.step, self.epoch, self.batch_in_epoch = tr["step"], tr["epoch"], tr["batch_in_epoch"]
-        self.best = tr.get("best", self.best)
+        self.best = {**tr.get("best", self.best), "metric": self.task.val_metric, "mode": self.task.val_mode}
         rngs = tr.get("rng_per_rank", [])
         if len(rngs) == self.dist.world:
             restore_rng(rngs[self.dist.rank], self.generator)

@@ -17,7 +17,7 @@ from coamd.cli import main
 TINY = ["text=hash", "amp=off", "log_every=1", "val_every=0", "ckpt_every=0", "max_epochs=0",
         "model.text.sentence_dim=16", "model.text.token_dim=16",
         "model.ae.width=32", "model.ae.latent_dim=16", "model.ae.depth=1",
-        "model.mar.d_model=32", "model.mar.ff_dim=64", "model.mar.embed_dim=32", "model.mar.layers=1",
+        "model.mar.d_model=32", "model.mar.heads=4", "model.mar.ff_dim=64", "model.mar.embed_dim=32", "model.mar.layers=1",
         "model.mar.text_layers=1", "model.generator.hidden=32", "model.generator.mlp_dim=64",
         "model.generator.depth=1", "model.head.width=32", "model.head.depth=1", "model.head.freq_dim=16",
         "model.length.hidden=16"]

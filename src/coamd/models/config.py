@@ -157,15 +157,17 @@ def paper_config(skeleton: str = "smpl22") -> ModelConfig:
 
 
 def cpu_small_config(skeleton: str = "smpl22") -> ModelConfig:
-    """A few-M-parameter variant that trains on the procedural corpus on 2 CPU cores.
+    """A few-M-parameter variant for the procedural corpus (the bundled weights' sizes).
 
-    Text dims are MiniLM-L6's 384; bundled weights stay well under 30 MB in fp16.
+    AE, generator and length estimator train on 2 CPU cores; MAR (3 streams x 3 layers, d192)
+    was trained on a GPU for the bundle (hours on 2 cores). Text dims are MiniLM-L6's 384;
+    bundled weights stay under 30 MB in fp16.
     """
     return ModelConfig(
         skeleton=skeleton,
         text=TextDims(sentence_dim=384, token_dim=384),
         ae=AEConfig(width=128, latent_dim=64, depth=3, down_t=2, dilation_growth=3, dropout=0.1),
-        mar=MARConfig(d_model=128, layers=2, heads=4, ff_dim=256, dropout=0.1, embed_dim=128, text_layers=2,
+        mar=MARConfig(d_model=192, layers=3, heads=6, ff_dim=384, dropout=0.1, embed_dim=128, text_layers=2,
                       pool="mean", time_embed=False),
         generator=GeneratorConfig(hidden=256, depth=3, heads=4, mlp_dim=512, dropout=0.1),
         head=HeadConfig(width=256, depth=3, freq_dim=128, batch_mul=4),

@@ -182,3 +182,34 @@ def test_errors_are_one_line(world, capsys, argv, message):
     assert main(["eval", *argv, *base]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("coamd eval: error:") and message in err[0]
+
+
+def test_fine_tuning_reuses_a_run_only_for_the_same_base_mar(tmp_path):
+    """A cached fine-tune made from another MAR (e.g. before the bundled weights changed) is not reused."""
+    from coamd.bench.recognition import finetune_mar
+    from coamd.data import load_ntu
+    from coamd.tasks import make_random_bundle
+    from coamd.train.data import resolve_data
+    from test_data_ntu import kinect_pose, skeleton_text
+
+    rng = np.random.default_rng(0)
+    root = tmp_path / "ntu"
+    root.mkdir()
+    for p in (1, 2, 4, 5):                                   # xsub training subjects
+        for a in (1, 2, 3):
+            pose = kinect_pose(rng, 30) + (0.02 * a, 0, 0)
+            (root / f"S001C001P{p:03d}R001A{a:03d}.skeleton").write_text(skeleton_text([[f] for f in pose]))
+    clips = load_ntu(root, cache=None)
+    source = resolve_data(f"ntu60:{root}")
+    bundles = [load_bundle(make_random_bundle(tmp_path / f"b{s}", seed=s)) for s in (0, 1)]
+    run = tmp_path / "ft"
+
+    def tune(bundle):
+        finetune_mar(bundle, clips, source, "xsub", run, steps=2, batch_size=4)
+        return (run / "checkpoints" / "best.pt").stat().st_mtime_ns, json.loads((run / "finetune.json").read_text())
+
+    first, stamp = tune(bundles[0])
+    assert stamp["base_mar"] == bundles[0].part_id("mar") and stamp["steps"] == 2
+    assert tune(bundles[0])[0] == first                      # same base and recipe: reused
+    again, stamp = tune(bundles[1])                          # another base MAR: trained again
+    assert again != first and stamp["base_mar"] == bundles[1].part_id("mar")

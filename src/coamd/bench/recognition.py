@@ -17,6 +17,8 @@ part (the ``coamd train mar ... init=`` recipe, run programmatically) for the su
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..atomic import atomic_open
 from ..data import LabelledClips
 from ..errors import CoamdError
 from ..metrics import aggregate_repeats, retrieval_metrics, same_caption_mask, topk_accuracy
@@ -134,14 +137,26 @@ def finetune_mar(bundle: Bundle, clips: LabelledClips, source: DataSource, proto
     """Fine-tune the bundle's MAR on ``protocol``'s train part for ``steps`` steps; returns it as a bundle.
 
     The recipe of ``coamd train mar --data KIND:PATH init=<bundle>/mar.pt`` (labels-only InfoNCE
-    against the set's label names, AdamW, 10 % of the train part held out for ``best.pt``). An
-    existing finished run in ``run_dir`` is reused.
+    against the set's label names, AdamW, 10 % of the train part held out for ``best.pt``). A
+    finished run in ``run_dir`` is reused only when its ``finetune.json`` names the same base MAR
+    (content hash), data, protocol and recipe; otherwise the folder is cleared and trained again.
     """
     if steps < 1:
         raise CoamdError(f"fine-tuning steps: must be at least 1, got {steps}")
     run_dir = Path(run_dir)
     best = run_dir / "checkpoints" / "best.pt"
-    if not best.is_file():
+    stamp_file = run_dir / "finetune.json"
+    stamp = {"base_mar": bundle.part_id("mar"), "data": f"{source.name}:{source.root}", "protocol": protocol,
+             "clips": len(clips), "steps": int(steps), "seed": int(seed), "lr": float(lr), "batch_size": int(batch_size)}
+    try:
+        reusable = best.is_file() and json.loads(stamp_file.read_text(encoding="utf-8")) == stamp
+    except (OSError, ValueError):
+        reusable = False
+    if not reusable:
+        if run_dir.exists():
+            shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)    # another base model or recipe
+            for name in ("log.csv", "val.csv", "config.yaml", "finetune.json"):
+                (run_dir / name).unlink(missing_ok=True)
         mar_file = bundle.files.get("mar")
         if mar_file is None:
             raise CoamdError("fine-tuning needs the bundle's MAR checkpoint file")
@@ -154,6 +169,8 @@ def finetune_mar(bundle: Bundle, clips: LabelledClips, source: DataSource, proto
         ctx = TaskContext(cfg=cfg, device=bundle.device, dist=DistInfo(), run_dir=run_dir, progress=show)
         task = _FinetuneTask(ctx, bundle.config("mar"), source, clips, protocol)
         Trainer(task, progress=show).fit()
+        with atomic_open(stamp_file, "w", encoding="utf-8") as f:
+            json.dump(stamp, f, indent=1)
     tuned = load_bundle(run_dir, device=bundle.device)
     return tuned
 

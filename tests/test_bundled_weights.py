@@ -38,12 +38,12 @@ def test_retrieval_ranks_a_clips_own_caption_first_far_more_often_than_chance(mo
     assert t2m_top1 > 5 * chance and m2t_top1 > 5 * chance, (t2m_top1, m2t_top1)
 
 
-def test_zero_shot_recognition_beats_chance_over_the_corpus_labels(model_and_clips):
+def test_zero_shot_recognition_over_the_corpus_labels_is_near_the_test_split_figure(model_and_clips):
     m, clips = model_and_clips
     labels = list(m.bundle.label_names)
     results = m.recognize([c.joints for c in clips], labels=labels, top_k=5)
     top1 = np.mean([r.labels[0] in c.labels for r, c in zip(results, clips)])
-    assert top1 > 0.4, top1   # chance is about 1.5 / 44 labels per clip
+    assert top1 >= 0.8, top1  # chance is about 1.5 / 44; 0.93 on the corpus test split, 0.97 on these 32 clips
 
 
 def test_bundled_autoencoder_reconstructs_unseen_clips_within_3cm(model_and_clips):

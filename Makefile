@@ -31,7 +31,7 @@ test-gpu: setup
 	$(BIN)/python -m pytest -m gpu
 
 lint: setup
-	$(BIN)/pip install --quiet ruff && $(BIN)/ruff check src tests
+	$(BIN)/pip install --quiet ruff==0.17.6 && $(BIN)/ruff check src tests
 
 clean:
 	rm -rf $(VENV) demo_out build *.egg-info src/*.egg-info .pytest_cache

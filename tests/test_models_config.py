@@ -9,8 +9,16 @@ import torch
 from coamd.cli import main
 from coamd.config import ConfigError
 from coamd.models import (
-    CheckpointError, build_models, cpu_small_config, load_checkpoint, load_model_config, load_module, paper_config,
-    parameter_counts, save_checkpoint, tiny_config,
+    CheckpointError,
+    build_models,
+    cpu_small_config,
+    load_checkpoint,
+    load_model_config,
+    load_module,
+    paper_config,
+    parameter_counts,
+    save_checkpoint,
+    tiny_config,
 )
 
 # analytic counts of the upstream code (paper-brief §3.1-§3.4, §7.2), in millions

@@ -1,5 +1,6 @@
 """Coarse-to-fine decoding, editing and batched CFG of the generator (paper-brief §3.4, §3.6, §3.8)."""
 
+import itertools
 import math
 
 import pytest
@@ -47,7 +48,7 @@ def test_generate_respects_token_lengths(gen):
 
 def test_generate_is_deterministic_for_a_seeded_generator(gen):
     lengths = torch.tensor([6, 4, 2])
-    kw = dict(steps=3, sampler="heun", ode_steps=2)
+    kw = {"steps": 3, "sampler": "heun", "ode_steps": 2}
     a = gen.generate(cond(), lengths, generator=g(5), **kw)
     b = gen.generate(cond(), lengths, generator=g(5), **kw)
     c = gen.generate(cond(), lengths, generator=g(6), **kw)
@@ -74,7 +75,7 @@ def test_cosine_schedule_and_frozen_tokens(gen):
         counts = [int(new[b].sum()) for _, new, _ in seen]
         expect = [max(1, round(math.cos(math.pi / 2 * k / 11) * l)) for k in range(12)]
         assert counts == expect
-        for (_, prev, _), (_, new, _) in zip(seen, seen[1:]):
+        for (_, prev, _), (_, new, _) in itertools.pairwise(seen):
             assert torch.all(prev[b] | ~new[b])                # re-masked tokens come from the unfrozen set
         assert not seen[0][1][b, l:].any()                      # padding is never generated
     # every token's final value was written at the last step that selected it, and never after

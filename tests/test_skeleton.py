@@ -2,8 +2,17 @@ import numpy as np
 import pytest
 
 from coamd.skeleton import (
-    KIT21, NTU25, SKELETONS, SMPL22, canonicalize, facing_angles, forward_kinematics, mirror, resample,
-    rotate_yaw, validate_motion,
+    KIT21,
+    NTU25,
+    SKELETONS,
+    SMPL22,
+    canonicalize,
+    facing_angles,
+    forward_kinematics,
+    mirror,
+    resample,
+    rotate_yaw,
+    validate_motion,
 )
 from coamd.skeleton.rotations import euler_to_matrix, matrix_to_euler, matrix_to_quat, quat_to_matrix
 

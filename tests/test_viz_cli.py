@@ -104,7 +104,7 @@ def test_errors_are_one_line_exit_nonzero_and_write_nothing(tmp_path, walk_npy, 
 @pytest.mark.realdata
 def test_render_real_bvh_and_amc(tmp_path, realdata):
     walk_bvh = realdata / "bandai_namco" / "dataset-1" / "data" / "dataset-1_walk_normal_001.bvh"
-    kick_amc = sorted((realdata / "hdm05" / "train" / "6").glob("*.amc"))[0]
+    kick_amc = min((realdata / "hdm05" / "train" / "6").glob("*.amc"))
     page = tmp_path / "real.html"
     assert main(["render", str(walk_bvh), str(kick_amc), "-o", str(page)]) == 0
     motions, titles = read_html_motions(page)

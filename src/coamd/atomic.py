@@ -46,9 +46,8 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs: Any) -> Iter
     """``open`` for writing, atomically (text or binary by ``mode``)."""
     if not any(c in mode for c in "wx"):
         raise ValueError("atomic_open is for writing")
-    with atomic_path(path) as tmp:
-        with open(tmp, mode, **kwargs) as f:
-            yield f
+    with atomic_path(path) as tmp, open(tmp, mode, **kwargs) as f:
+        yield f
 
 
 def save_npy(path: str | os.PathLike, array: Any) -> None:

@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"coamd {args.verb}: error: {_one_line(e)}", file=sys.stderr)
         return 2
-    except Exception as e:  # noqa: BLE001 - last resort: still one line, traceback with --debug
+    except Exception as e:
         if debug:
             raise
         print(f"coamd {args.verb}: error: {type(e).__name__}: {_one_line(e)} (run with --debug for a traceback)",

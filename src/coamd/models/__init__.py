@@ -6,13 +6,29 @@ training loop: each exposes ``loss(...) -> (loss, logs)`` plus its encode/sample
 
 from .autoencoder import MotionAutoencoder
 from .build import (
-    PARTS, ParamCounts, build_autoencoder, build_generator, build_length_estimator, build_mar, build_models,
-    count_parameters, parameter_counts,
+    PARTS,
+    ParamCounts,
+    build_autoencoder,
+    build_generator,
+    build_length_estimator,
+    build_mar,
+    build_models,
+    count_parameters,
+    parameter_counts,
 )
 from .checkpoint import CheckpointError, load_checkpoint, load_module, save_checkpoint
 from .config import (
-    AEConfig, GeneratorConfig, HeadConfig, LengthConfig, MARConfig, ModelConfig, TextDims, cpu_small_config,
-    load_model_config, paper_config, tiny_config,
+    AEConfig,
+    GeneratorConfig,
+    HeadConfig,
+    LengthConfig,
+    MARConfig,
+    ModelConfig,
+    TextDims,
+    cpu_small_config,
+    load_model_config,
+    paper_config,
+    tiny_config,
 )
 from .flow_head import FlowHead
 from .generator import MaskedGenerator
@@ -21,9 +37,35 @@ from .length import LengthEstimator
 from .mar import MAR
 
 __all__ = [
-    "AEConfig", "CheckpointError", "FlowHead", "GeneratorConfig", "HeadConfig", "LengthConfig", "LengthEstimator",
-    "MAR", "MARConfig", "MaskedGenerator", "ModelConfig", "MotionAutoencoder", "PARTS", "ParamCounts", "TextDims",
-    "bone_pairs", "build_autoencoder", "build_generator", "build_length_estimator", "build_mar", "build_models",
-    "centre_joint", "count_parameters", "cpu_small_config", "load_checkpoint", "load_model_config", "load_module",
-    "paper_config", "parameter_counts", "save_checkpoint", "tiny_config",
+    "MAR",
+    "PARTS",
+    "AEConfig",
+    "CheckpointError",
+    "FlowHead",
+    "GeneratorConfig",
+    "HeadConfig",
+    "LengthConfig",
+    "LengthEstimator",
+    "MARConfig",
+    "MaskedGenerator",
+    "ModelConfig",
+    "MotionAutoencoder",
+    "ParamCounts",
+    "TextDims",
+    "bone_pairs",
+    "build_autoencoder",
+    "build_generator",
+    "build_length_estimator",
+    "build_mar",
+    "build_models",
+    "centre_joint",
+    "count_parameters",
+    "cpu_small_config",
+    "load_checkpoint",
+    "load_model_config",
+    "load_module",
+    "paper_config",
+    "parameter_counts",
+    "save_checkpoint",
+    "tiny_config",
 ]

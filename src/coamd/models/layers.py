@@ -7,6 +7,7 @@ centre's bone is zero. For SMPL-22 this reproduces upstream's ``t2m_BONES`` list
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import torch
@@ -40,7 +41,7 @@ def bone_pairs(skeleton: Skeleton, centre: int | None = None) -> list[tuple[int,
     path = [c]
     while parent[path[-1]] >= 0:
         path.append(parent[path[-1]])
-    for child, up in zip(path[:-1], path[1:]):
+    for child, up in itertools.pairwise(path):
         parent[up] = child
     parent[c] = c
     return [(j, parent[j]) for j in range(skeleton.num_joints)]

@@ -38,7 +38,7 @@ class Skeleton:
         if sum(p < 0 for p in self.parents) != 1:
             raise ValueError(f"{self.name}: exactly one root (parent -1) is required")
         object.__setattr__(self, "_index", {n: i for i, n in enumerate(self.joint_names)})
-        self.topological_order  # raises on cycles
+        _ = self.topological_order  # raises on cycles
 
     # ------------------------------------------------------------------ structure
     @property

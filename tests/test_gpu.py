@@ -156,3 +156,24 @@ def test_generate_command_runs_on_the_device(tmp_path):
     assert len(files) == 1
     motion = np.load(files[0])
     assert motion.shape == (40, 22, 3) and np.isfinite(motion).all()
+
+
+def test_evaluation_and_the_benchmark_suite_run_on_the_device(tmp_path, monkeypatch):
+    """``coamd eval`` and ``coamd bench suite --device`` on a tiny world (random bundle and evaluators)."""
+    import json
+
+    from coamd.cli import main
+    from test_bench_suite import TINY
+    from test_eval_support import build_world
+
+    monkeypatch.setenv("COAMD_CACHE", str(tmp_path / "cache"))
+    world = build_world(tmp_path / "world")
+    common = ["--data", world["corpus"], "--checkpoint", world["bundle"], "--evaluator", world["evaluator"],
+              "--no-progress", "--device", DEVICE]
+    assert main(["eval", "generation", *common, "--repeats", "1", "--limit", "32", "--json"]) == 0
+    out = tmp_path / "results"
+    assert main(["bench", "suite", "--suite", "quick", "-o", str(out), *common, "--report", str(tmp_path / "r.md"),
+                 "--realdata", str(tmp_path / "none"), "--set", *TINY]) == 0
+    sections = json.loads((out / "results.json").read_text())["sections"]
+    assert all("rows" in s or "skipped" in s for s in sections.values())
+    assert "rows" in sections["generation/test"] and "rows" in sections["retrieval"]

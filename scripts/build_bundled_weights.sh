@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduce the bundled cpu-small weights (src/coamd/weights/cpu-small/) from scratch.
 # AE, generator, length estimator and evaluator train on the CPU; MAR on $MAR_DEVICE (default cuda:
-# about 5 min on one H200; MAR_DEVICE=cpu works but takes hours on 2 cores).
+# about 5 min on one H200; MAR_DEVICE=cpu works but takes hours: ~2 s per 32-clip step on 2 cores).
 # Usage: scripts/build_bundled_weights.sh [WORK_DIR]   (default: ./bundle_work)
 # Each step is resumable: re-running after an interruption continues the unfinished run.
 set -euo pipefail

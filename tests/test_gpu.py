@@ -17,8 +17,8 @@ import torch
 
 from coamd.diffusion import integrate
 from coamd.models import build_autoencoder, build_generator, build_mar, tiny_config
-from coamd.train import DistInfo, TaskContext, Trainer, load_checkpoint, load_train_config
-from coamd.train.data import resolve_data
+from coamd.train import load_checkpoint
+from test_train_tasks import _train as train_tiny
 from test_train_tasks import make_corpus
 
 DEVICE = os.environ.get("COAMD_TEST_DEVICE", "cuda")
@@ -39,12 +39,8 @@ def _private_cache(tmp_path, monkeypatch):
 
 
 def _train(kind, corpus, run_dir, overrides=(), resume=False):
-    from coamd.train.tasks import build_task
-
-    cfg = load_train_config(kind, None, [f"data={corpus}", "text=hash", "log_every=1", "val_every=0", *overrides])
-    ctx = TaskContext(cfg=cfg, device=torch.device(DEVICE), dist=DistInfo(), run_dir=Path(run_dir), progress=False)
-    task = build_task(kind, ctx, tiny_config(text_dim=16), resolve_data(cfg.data))
-    return Trainer(task, resume=resume, progress=False).fit()
+    """The CPU tests' tiny-corpus training on DEVICE (no periodic validation)."""
+    return train_tiny(kind, corpus, run_dir, ["val_every=0", *overrides], resume, device=DEVICE)[1]
 
 
 def _losses(run_dir):
@@ -60,12 +56,13 @@ def test_every_model_trains_on_the_device_with_mixed_precision(corpus, tmp_path,
                         ("mar", ["batch_size=8", "max_steps=30"]),
                         ("generator", ["batch_size=8", "max_steps=30", "ema_decay=0.9"]),
                         ("length", ["batch_size=8", "max_steps=30"])]:
-        result = _train(kind, corpus, runs / ("gen" if kind == "generator" else kind), [*common, *extra])
+        run = runs / kind                            # the generator finds its AE at runs/ae
+        result = _train(kind, corpus, run, [*common, *extra])
         assert result.status == "done" and result.step == 30, kind
-        curve = [loss for _, loss in _losses(runs / ("gen" if kind == "generator" else kind))]
+        curve = [loss for _, loss in _losses(run)]
         assert np.all(np.isfinite(curve)), kind
         assert np.mean(curve[-5:]) < np.mean(curve[:5]), f"{kind} did not learn under amp={amp}: {curve}"
-        ckpt = load_checkpoint(runs / ("gen" if kind == "generator" else kind), kind=kind)   # loads on the CPU
+        ckpt = load_checkpoint(run, kind=kind)   # loads on the CPU
         for name, t in ckpt["state"][kind].items():
             assert t.device.type == "cpu" and torch.isfinite(t.float()).all(), f"{kind}.{name}"
 

@@ -93,11 +93,11 @@ def _private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("COAMD_CACHE", str(tmp_path / "cache"))
 
 
-def _train(kind, corpus, run_dir, overrides=(), resume=False, model_cfg=None):
+def _train(kind, corpus, run_dir, overrides=(), resume=False, model_cfg=None, device="cpu"):
     from coamd.train.tasks import build_task
 
     cfg = load_train_config(kind, None, [f"data={corpus}", "text=hash", "amp=off", "log_every=1", *overrides])
-    ctx = TaskContext(cfg=cfg, device=torch.device("cpu"), dist=DistInfo(), run_dir=Path(run_dir), progress=False)
+    ctx = TaskContext(cfg=cfg, device=torch.device(device), dist=DistInfo(), run_dir=Path(run_dir), progress=False)
     task = build_task(kind, ctx, model_cfg or tiny_config(text_dim=16), resolve_data(cfg.data))
     result = Trainer(task, resume=resume, progress=False).fit()
     return task, result

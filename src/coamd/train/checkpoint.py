@@ -54,17 +54,16 @@ def capture_rng(generator: torch.Generator | None = None) -> dict[str, Any]:
 
 
 def restore_rng(state: dict[str, Any], generator: torch.Generator | None = None) -> None:
-    """Inverse of ``capture_rng``; the states may have been loaded onto a GPU (``map_location``)."""
-    torch.set_rng_state(state["torch"].cpu())
+    """Inverse of ``capture_rng`` (the states are CPU tensors: load checkpoints with ``map_location="cpu"``)."""
+    torch.set_rng_state(state["torch"])
     n = state["numpy"]
-    np.random.set_state(("MT19937", n["keys"].cpu().numpy().astype(np.uint32), n["pos"], n["has_gauss"],
-                         n["cached"]))
+    np.random.set_state(("MT19937", n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached"]))
     p = state["python"]
     random.setstate((p["version"], tuple(int(v) for v in p["state"].tolist()), p["gauss"]))
     if state.get("cuda") and torch.cuda.is_available() and len(state["cuda"]) == torch.cuda.device_count():
-        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
+        torch.cuda.set_rng_state_all(state["cuda"])
     if generator is not None and "generator" in state:
-        generator.set_state(state["generator"].cpu())
+        generator.set_state(state["generator"])
 
 
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:

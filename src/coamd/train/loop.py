@@ -75,7 +75,7 @@ class Trainer:
         self.resume, self.resume_hint, self.config_dump = resume, resume_hint, config_dump
         self.ckpt_dir = self.run_dir / "checkpoints"
         self.step = self.epoch = self.batch_in_epoch = 0
-        self.best: dict[str, Any] = {"metric": task.val_metric, "mode": task.val_mode, "value": None, "step": -1}
+        self.best: dict[str, Any] = {}          # set in _build: the task picks its metric in setup()
         self._stop = False
         self._last_loss = math.nan
 
@@ -105,7 +105,7 @@ class Trainer:
     def _build(self) -> None:
         self._seed_everything(0)                # the same initial weights on every rank
         self.task.setup()
-        self.best.update(metric=self.task.val_metric, mode=self.task.val_mode)   # setup may choose the metric
+        self.best = {"metric": self.task.val_metric, "mode": self.task.val_mode, "value": None, "step": -1}
         self.model = self.task.build_model().to(self.device)
         self._seed_everything(self.dist.rank)   # then independent dropout/noise per rank
         params = self.task.trainable_parameters(self.model)
@@ -140,7 +140,9 @@ class Trainer:
                              f"of {self.sampler.global_batch}; lower batch_size or add data")
 
     def _load(self, path: Path) -> None:
-        ckpt = load_checkpoint(path, kind=self.task.kind, map_location=self.device)
+        # on the CPU: load_state_dict copies weights and optimizer/EMA state to the model's device,
+        # and the RNG states must stay host tensors
+        ckpt = load_checkpoint(path, kind=self.task.kind, map_location="cpu")
         tr = ckpt["train"]
         self.model.load_state_dict(tr["model"])
         self.optimizer.load_state_dict(tr["optimizer"])
@@ -148,7 +150,8 @@ class Trainer:
             self.scaler.load_state_dict(tr["scaler"])
         self._ema_state = tr.get("ema")
         self.step, self.epoch, self.batch_in_epoch = tr["step"], tr["epoch"], tr["batch_in_epoch"]
-        self.best = {**tr.get("best", self.best), "metric": self.task.val_metric, "mode": self.task.val_mode}
+        stored = tr.get("best") or {}
+        self.best.update(value=stored.get("value"), step=stored.get("step", -1))
         rngs = tr.get("rng_per_rank", [])
         if len(rngs) == self.dist.world:
             restore_rng(rngs[self.dist.rank], self.generator)

@@ -150,3 +150,49 @@ def test_real_capture_is_plausible_and_noise_is_caught(realdata, rng):
     assert jitter(noisy) > 3 * clean_jitter
     assert foot_skating_ratio(noisy) > clean_skate
     assert clean_skate < 0.3
+
+
+def test_foot_contact_sliding_closed_form():
+    from coamd.metrics import foot_contact_sliding
+
+    T = 21
+    x = np.zeros((T, 22, 3))
+    x[..., 1] = 1.0  # everything in the air ...
+    x[:, 10, 1] = 0.01  # ... but the left foot, which glides along +X at 0.8 m/s
+    x[:, 10, 0] = np.arange(T) * 0.8 / 20
+    assert foot_contact_sliding(x, fps=20.0, foot_idx=(10,)) == pytest.approx(0.8)
+    x[:, 11, 1] = 0.0  # a second, planted foot halves the mean
+    assert foot_contact_sliding(x, fps=20.0, foot_idx=(10, 11)) == pytest.approx(0.4)
+    x[:, 11, 1] = 0.3  # lifted: not in contact, not counted
+    assert foot_contact_sliding(x, fps=20.0, foot_idx=(10, 11)) == pytest.approx(0.8)
+    x[:, 10, 1] = 0.3  # nothing touches the floor
+    assert foot_contact_sliding(x, fps=20.0, foot_idx=(10, 11)) == 0.0
+    # padded batch: the padding after the real frames never counts
+    pad = np.zeros((2, 30, 22, 3))
+    pad[0, :T] = x
+    pad[0, :T, 10, 1] = 0.0
+    pad[1, :, :, 1] = 1.0
+    out = foot_contact_sliding(pad, foot_idx=(10,), lengths=[T, 30])
+    assert out.shape == (2,) and out[0] == pytest.approx(0.8) and out[1] == 0.0
+
+
+def test_bone_length_variation_closed_form():
+    from coamd.metrics import MetricInputError, bone_length_variation
+
+    rng = np.random.default_rng(0)
+    pose = rng.normal(size=(22, 3))
+    rigid = np.stack([pose @ _rot_y(a).T + [a, 0, 0] for a in np.linspace(0, 3, 40)])  # moves and turns
+    assert bone_length_variation(rigid, SMPL22.parents) == pytest.approx(0.0, abs=1e-9)
+    # a 2-joint skeleton whose one bone alternates between L - d and L + d (d = 2 cm): 20 mm
+    d = 0.02 * np.where(np.arange(40) % 2, 1.0, -1.0)
+    two = np.array([[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]])[None].repeat(40, 0)
+    two[:, 1, 1] += d
+    assert bone_length_variation(two, [-1, 0]) == pytest.approx(20.0)
+    assert bone_length_variation(two[None].repeat(2, 0), [-1, 0], lengths=[40, 1]).tolist() == pytest.approx([20.0, 0.0])
+    with pytest.raises(MetricInputError, match="parents"):
+        bone_length_variation(two, [-1, 0, 1])
+
+
+def _rot_y(a):
+    c, s = np.cos(a), np.sin(a)
+    return np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])

@@ -18,7 +18,14 @@ from .functional import (
     similarity_matrix,
 )
 from .inputs import MetricInputError
-from .physics import SMPL22_FOOT_JOINTS, floor_penetration, foot_skating_ratio, jitter
+from .physics import (
+    SMPL22_FOOT_JOINTS,
+    bone_length_variation,
+    floor_penetration,
+    foot_contact_sliding,
+    foot_skating_ratio,
+    jitter,
+)
 from .pose import mpjpe, pa_mpjpe, procrustes_align
 from .ranking import (
     caption_key,
@@ -38,6 +45,7 @@ __all__ = [
     "SMPL22_FOOT_JOINTS",
     "MetricInputError",
     "aggregate_repeats",
+    "bone_length_variation",
     "caption_key",
     "clip_score",
     "diversity",
@@ -45,6 +53,7 @@ __all__ = [
     "fid",
     "fid_from_stats",
     "floor_penetration",
+    "foot_contact_sliding",
     "foot_skating_ratio",
     "gaussian_stats",
     "jitter",

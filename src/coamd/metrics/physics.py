@@ -1,4 +1,5 @@
-"""Physical plausibility of joint motion: foot skating, floor penetration, jitter.
+"""Physical plausibility of joint motion: foot skating and contact sliding, floor penetration,
+jitter, bone-length variation.
 
 CoAMD reports none of these (paper-brief §6); they answer the field's most common quality
 complaint, foot sliding and jitter (anchors.md §4 item 15). Foot skating follows the GMD
@@ -106,3 +107,60 @@ def jitter(joints: Any, fps: float = 20.0, lengths: Any = None) -> float | np.nd
     valid = mask[:, 3:]  # a jerk sample needs frames t..t+3, all real when t+3 is
     per_frame = jerk.mean(-1)  # (B, T-3)
     return _result((per_frame * valid).sum(-1) / valid.sum(-1), batched)
+
+
+def foot_contact_sliding(
+    joints: Any,
+    fps: float = 20.0,
+    foot_idx: tuple[int, ...] = SMPL22_FOOT_JOINTS,
+    height_thresh: float = 0.05,
+    up_axis: int = 1,
+    lengths: Any = None,
+) -> float | np.ndarray:
+    """Mean ground-plane speed (m/s) of foot joints while they are in contact with the floor.
+
+    A foot joint is in contact over the step t -> t+1 when it is below ``height_thresh`` (m) at
+    both frames; its speed over that step is |Δ ground-plane position|·fps. The result averages
+    the speeds of all (step, foot joint) pairs in contact (0.0 when no foot ever touches). A
+    planted foot scores 0; a foot that glides along the floor at v m/s scores v.
+    """
+    x, mask, batched = motion_batch(joints, "joints", lengths)
+    plane = _axes(up_axis)
+    if fps <= 0:
+        raise MetricInputError(f"fps: expected a positive frame rate, got {fps}")
+    idx = list(foot_idx)
+    if not idx or any(not -x.shape[2] <= j < x.shape[2] for j in idx):
+        raise MetricInputError(f"foot_idx: {tuple(foot_idx)} are not joint indices (J = {x.shape[2]})")
+    if x.shape[1] < 2:
+        raise MetricInputError(f"joints: foot contact sliding needs at least 2 frames, got {x.shape[1]}")
+    feet = x[:, :, idx]  # (B, T, F, 3)
+    low = feet[..., up_axis] < height_thresh  # (B, T, F)
+    contact = low[:, :-1] & low[:, 1:] & mask[:, 1:, None]  # (B, T-1, F)
+    speed = np.linalg.norm(np.diff(feet[..., plane], axis=1), axis=-1) * fps  # (B, T-1, F)
+    n = contact.sum((1, 2))
+    total = (speed * contact).sum((1, 2))
+    return _result(np.where(n > 0, total / np.maximum(n, 1), 0.0), batched)
+
+
+def bone_length_variation(joints: Any, parents: Any, lengths: Any = None) -> float | np.ndarray:
+    """Mean over bones of the per-bone standard deviation of bone length over time, in millimetres.
+
+    ``parents`` gives each joint's parent index (-1 for the root); every (parent, joint) pair is
+    one bone. A rigid skeleton scores 0 whatever it does; a bone whose length alternates between
+    L - d and L + d scores d (in mm when joints are in metres).
+    """
+    x, mask, batched = motion_batch(joints, "joints", lengths)
+    par = np.asarray(parents, dtype=np.int64).reshape(-1)
+    if par.shape[0] != x.shape[2]:
+        raise MetricInputError(f"parents: {par.shape[0]} entries for {x.shape[2]} joints")
+    if np.any(par >= x.shape[2]) or np.any(par < -1):
+        raise MetricInputError(f"parents: entries must be joint indices or -1, got {par.tolist()}")
+    child = np.flatnonzero(par >= 0)
+    if child.size == 0:
+        raise MetricInputError("parents: the skeleton has no bones")
+    length = np.linalg.norm(x[:, :, child] - x[:, :, par[child]], axis=-1)  # (B, T, K)
+    w = mask[..., None].astype(np.float64)  # (B, T, 1)
+    n = w.sum(1)  # (B, 1)
+    mean = (length * w).sum(1) / n
+    var = (((length - mean[:, None]) ** 2) * w).sum(1) / n  # (B, K)
+    return _result(np.sqrt(var).mean(-1) * 1000.0, batched)

@@ -1,0 +1,200 @@
+"""Kinematic cleanup of everything coamd hands out: constant bones, planted feet, floor, no jitter.
+
+The networks output joint *positions*; nothing ties them to one rigid skeleton, so raw output
+stretches bones, slides planted feet and jitters. This stage fits a motion to a skeleton an
+animator can use, in five steps (``cleanup=False`` / ``--raw`` everywhere skips it):
+
+1. **Smoothing**: a zero-phase Savitzky-Golay filter (cubic, ``smooth_window`` frames at 20 fps,
+   scaled with the frame rate) on joint positions. A cubic fit follows a jump's peak far better
+   than a moving average of the same width, while frame-to-frame jitter (the jerk, third
+   difference) is cut several-fold.
+2. **Constant bones**: one length per bone (the median over frames, left and right averaged; from
+   the ``source`` when an edit gives one, so regenerated frames fit the user's skeleton), joint
+   rotations by inverse kinematics (:func:`coamd.io.ik.solve_ik`) and positions rebuilt by forward
+   kinematics. Bone-length variation becomes 0 up to float precision. The refit turns what was
+   bone stretch into small joint swings, so a second smoothing pass and refit follow. Keeping
+   bone *directions* lets a stretched shin push the foot through the floor or lift it off; so
+   then hands and feet are put back where the network put them (after smoothing) by two-bone
+   limb IK (:mod:`.limbs`): knees and elbows bend to absorb the length difference.
+3. **Floor**: the floor is the 25th percentile of the per-frame lowest joint (robust to a stray
+   dip); the motion is shifted so it lies at y = 0 (skipped for edits: the kept source frames
+   define the floor).
+4. **Foot contacts** (:mod:`.contacts`): planted feet detected with hysteresis and held still by
+   analytic two-bone leg IK, eased in and out; ankles and toes never below the floor.
+5. **Pinning**: for edits, what the user kept is restored exactly (kept frames copied back with a
+   fade, kept joints attached; :mod:`.pinning`), so the edit's constraints still hold. Finally,
+   a joint still below the floor (a knee through it) lifts the body around that moment, eased
+   in and out over a few frames (:func:`lift_above_floor`).
+
+Cost: about 10 ms for a 10 s motion on one core (numpy, vectorised over frames).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.ndimage import maximum_filter1d
+from scipy.signal import savgol_filter
+
+from ..io.ik import solve_ik
+from ..skeleton import SMPL22, Skeleton, forward_kinematics
+from ..skeleton.canonical import facing_directions
+from .contacts import ContactSettings, detect_contacts, lock_feet
+from .limbs import reach
+from .pinning import attach_kept_joints, blend_kept
+
+
+@dataclass(frozen=True)
+class CleanupSettings:
+    """What the cleanup does; every step can be switched off."""
+
+    smooth: bool = True
+    smooth_window: int = 9          # frames at 20 fps (odd); scaled with the motion's fps
+    smooth_order: int = 3
+    passes: int = 2                 # smoothing passes (the second after the constant-bone refit)
+    bones: bool = True
+    reach: bool = True              # after the refit, hands and feet reach their smoothed positions
+    floor: bool = True
+    feet: bool = True
+    contacts: ContactSettings = field(default_factory=ContactSettings)
+    fade: int = 4                   # frames over which pinned (kept) frames fade into cleaned ones
+
+
+@dataclass
+class CleanupResult:
+    joints: np.ndarray              # (T, J, 3) float32, cleaned
+    contacts: np.ndarray            # (T, 2) bool, left / right foot planted
+    bone_lengths: np.ndarray        # (J,) length of each joint's incoming bone (root: 0)
+    floor_shift: float              # metres added to y (0 for edits)
+
+
+def symmetric_bone_lengths(joints: np.ndarray, skeleton: Skeleton = SMPL22) -> np.ndarray:
+    """(J,) robust length of each joint's incoming bone: median over frames, left/right averaged."""
+    x = np.asarray(joints, dtype=np.float64)
+    par = np.array(skeleton.parents)
+    lengths = np.zeros(skeleton.num_joints)
+    child = np.flatnonzero(par >= 0)
+    lengths[child] = np.median(np.linalg.norm(x[:, child] - x[:, par[child]], axis=-1), axis=0)
+    mirror = skeleton.mirror_map
+    return np.array([(lengths[j] + lengths[mirror[j]]) / 2.0 for j in range(skeleton.num_joints)])
+
+
+def rigid_refit(joints: np.ndarray, skeleton: Skeleton, lengths: np.ndarray) -> np.ndarray:
+    """Positions (T, J, 3) on a rigid skeleton with bone ``lengths`` that follow ``joints`` by IK."""
+    ik = solve_ik(joints, skeleton)
+    offsets = ik.offsets.copy()
+    mirror = skeleton.mirror_map
+    flip = np.array([-1.0, 1.0, 1.0])  # rest frames: the person's left side is +X
+    for j in range(skeleton.num_joints):
+        m = mirror[j]
+        if m > j and skeleton.parents[j] == skeleton.parents[m] >= 0:  # a left/right pair under one parent
+            sym = (offsets[j] + flip * offsets[m]) / 2.0
+            offsets[j], offsets[m] = sym, flip * sym
+    norm = np.linalg.norm(offsets, axis=-1)
+    scale = np.where(norm > 1e-9, lengths / np.maximum(norm, 1e-9), 0.0)
+    offsets *= scale[:, None]
+    pos, _ = forward_kinematics(skeleton, ik.local_rotations, offsets, ik.root_positions)
+    return pos
+
+
+def smooth_positions(joints: np.ndarray, fps: float, window: int = 9, order: int = 3) -> np.ndarray:
+    """Zero-phase Savitzky-Golay smoothing over time; ``window`` is in frames at 20 fps."""
+    x = np.asarray(joints, dtype=np.float64)
+    w = round(window * fps / 20.0) | 1
+    w = min(w, x.shape[0] if x.shape[0] % 2 else x.shape[0] - 1)
+    if w <= order + 1:
+        return x.copy()
+    return savgol_filter(x, w, order, axis=0, mode="interp")
+
+
+def floor_height(joints: np.ndarray) -> float:
+    """Robust floor: the 25th percentile over frames of the lowest joint's height."""
+    return float(np.percentile(np.asarray(joints)[..., 1].min(-1), 25))
+
+
+def lift_above_floor(joints: np.ndarray, ease: int = 7) -> np.ndarray:
+    """(T, 1) lift that puts every joint at y >= 0: the per-frame depth of the lowest joint, spread
+    by a running max over ``ease`` frames and a raised-cosine average, so a knee that dips through
+    the floor raises the body smoothly around that moment, not the whole motion."""
+    need = np.maximum(-np.asarray(joints)[..., 1].min(-1), 0.0)
+    if not need.any():
+        return np.zeros((len(need), 1))
+    half = ease // 2
+    need = maximum_filter1d(need, size=2 * half + 1, mode="nearest")
+    kernel = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(1, ease + 1) / (ease + 1))
+    lift = np.convolve(np.pad(need, half, mode="edge"), kernel / kernel.sum(), mode="valid")
+    return np.maximum(lift, need)[:, None]  # the max keeps the floor exact at the deepest frame
+
+
+def fit_motion(joints: np.ndarray, fps: float = 20.0, skeleton: Skeleton = SMPL22, *,
+               keep: np.ndarray | None = None, source: np.ndarray | None = None,
+               settings: CleanupSettings | None = None) -> CleanupResult:
+    """Clean one motion (T, J, 3) metres; see the module docstring.
+
+    ``keep`` (T, J) bool marks entries that must stay at ``source`` (T, J, 3): whole kept frames
+    (temporal edits) are copied back with a fade, joints kept at every frame (body-part edits) are
+    attached exactly. Bone lengths then come from the source.
+    """
+    s = settings or CleanupSettings()
+    x = np.asarray(joints, dtype=np.float64)
+    J = skeleton.num_joints
+    if x.ndim != 3 or x.shape[1:] != (J, 3) or x.shape[0] < 1:
+        raise ValueError(f"cleanup: expected joints of shape (T, {J}, 3), got {tuple(x.shape)}")
+    if (keep is None) != (source is None):
+        raise ValueError("cleanup: keep and source go together")
+    src = None
+    if source is not None:
+        src = np.asarray(source, dtype=np.float64)
+        keep = np.asarray(keep, dtype=bool)
+        if src.shape != x.shape or keep.shape != x.shape[:2]:
+            raise ValueError(f"cleanup: source {src.shape} / keep {keep.shape} do not match joints {x.shape}")
+    T = x.shape[0]
+    smooth = s.smooth and T > s.smooth_order + 2
+    if smooth:
+        x = smooth_positions(x, fps, s.smooth_window, s.smooth_order)
+    targets = x.copy()
+    if s.bones:
+        ref = src[keep.any(1)] if src is not None and keep.any() else x
+        lengths = symmetric_bone_lengths(ref, skeleton)
+        x = rigid_refit(x, skeleton, lengths)
+        if smooth and s.passes > 1:  # IK turns what was stretch into small swings: smooth those, refit again
+            x = rigid_refit(smooth_positions(x, fps, s.smooth_window, s.smooth_order), skeleton, lengths)
+        if s.reach:  # hands and feet back where the network put them (bone directions alone let them drift)
+            x = reach(x, targets, skeleton, facing_directions(x, skeleton))
+    shift = 0.0
+    if s.floor and src is None:
+        shift = -floor_height(x)
+        x[..., 1] += shift
+    contacts = np.zeros((T, 2), bool)
+    if s.feet and len(skeleton.foot_joints) == 4:
+        contacts = detect_contacts(x, skeleton, fps, s.contacts)
+        x = lock_feet(x, contacts, skeleton, s.contacts, floor=s.floor, fps=fps)
+    if src is not None:
+        kept_frames = keep.all(1)
+        kept_joints = [j for j in range(J) if keep[:, j].all()] if not kept_frames.all() else []
+        if kept_joints:
+            x = attach_kept_joints(x, src, kept_joints, skeleton)
+        x = blend_kept(x, src, kept_frames, s.fade)
+    if s.floor and src is None:
+        x[..., 1] += lift_above_floor(x)
+    lengths = symmetric_bone_lengths(x, skeleton) if s.bones else np.zeros(J)
+    return CleanupResult(joints=x.astype(np.float32), contacts=contacts, bone_lengths=lengths, floor_shift=shift)
+
+
+def cleanup_motion(joints: np.ndarray, fps: float = 20.0, skeleton: Skeleton = SMPL22, *,
+                   keep: np.ndarray | None = None, source: np.ndarray | None = None,
+                   settings: CleanupSettings | None = None) -> np.ndarray:
+    """The cleaned motion (T, J, 3) float32 (:func:`fit_motion` without the diagnostics)."""
+    return fit_motion(joints, fps, skeleton, keep=keep, source=source, settings=settings).joints
+
+
+def cleanup_motions(motions: list[np.ndarray], fps: float = 20.0, skeleton: Skeleton = SMPL22, *,
+                    keeps: list[np.ndarray] | None = None, sources: list[np.ndarray] | None = None,
+                    settings: CleanupSettings | None = None) -> list[np.ndarray]:
+    """:func:`cleanup_motion` of each motion (``keeps``/``sources`` one per motion, or None)."""
+    n = len(motions)
+    keeps = keeps if keeps is not None else [None] * n
+    sources = sources if sources is not None else [None] * n
+    return [cleanup_motion(m, fps, skeleton, keep=k, source=src, settings=settings)
+            for m, k, src in zip(motions, keeps, sources)]

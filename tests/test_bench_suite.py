@@ -1,16 +1,21 @@
 """``coamd bench suite``: results.json + the Markdown report (every table number comes from the JSON, the
 baseline comparison is computed), cached sections on re-runs, and the comparison wording."""
 
+import copy
 import json
 import re
 
 import pytest
 import torch
 
-from coamd.bench.report import compare_to_baselines, comparison_sentences
+from coamd.bench.methods import cleanup_function
+from coamd.bench.realref import load_real_sets, real_reference
+from coamd.bench.report import compare_to_baselines, comparison_sentences, render, summary
 from coamd.bench.suite import suite_config
 from coamd.cli import main
 from coamd.errors import CoamdError
+from coamd.skeleton import SMPL22
+from test_bench_physics import write_real_fixture
 from test_eval_support import build_world, numeric_leaves
 
 TINY = ["limit=32", "compositional_limit=32", "guidance_limit=32", "sweep_limit=32", "edit_limit=32", "repeats=2",
@@ -63,8 +68,12 @@ def table_numbers(markdown: str) -> list[str]:
 
 
 def test_report_numbers_all_come_from_results_json(suite_run):
-    leaves = numeric_leaves(suite_run["results"])
-    tokens = table_numbers(suite_run["report"])
+    assert_numbers_from(suite_run["results"], suite_run["report"])
+
+
+def assert_numbers_from(results: dict, report: str) -> None:
+    leaves = numeric_leaves(results)
+    tokens = table_numbers(report)
     assert len(tokens) > 200
     missing = []
     for tok in tokens:
@@ -79,12 +88,26 @@ def test_results_cover_every_section_and_the_report_says_what_it_is(suite_run):
     res, report = suite_run["results"], suite_run["report"]
     sec = res["sections"]
     gen = sec["generation/test"]["rows"]
-    assert list(gen) == ["ground_truth", "generator", "nearest_neighbour", "unconditional"]
+    cleaned = cleanup_function()[0] is not None                       # coamd.tasks.cleanup: raw + cleaned rows
+    ours = ["generator_raw", "generator"] if cleaned else ["generator"]
+    assert list(gen) == ["ground_truth", *ours, "nearest_neighbour", "unconditional"]
     assert gen["generator"]["fid"]["n"] == 2
+    for key in ("contact_sliding", "bone_variation", "foot_skating", "floor_penetration", "jitter"):
+        assert all(key in row for row in gen.values()), key
+    if cleaned:
+        assert gen["generator"]["bone_variation"]["mean"] < 0.1                                 # mm
+        assert gen["generator"]["seconds_per_motion"]["mean"] > gen["generator"]["cleanup_seconds_per_motion"]["mean"]
+        assert "Generator (cleaned)" in report and "Generator (raw)" in report
+        assert any(s.startswith("The generator rows compared with the baselines are the cleaned output") for s in res["summary"]["sentences"])
+    assert "no-real-data" in sec["reference/real"]["skipped"]                # the real row says why it is missing
+    assert "## Real captured motion (physics reference)\n\nSkipped: --realdata" in report
+    assert report.count("Real captured reference row: skipped (--realdata") == 2    # standard generation + edit
     assert "skipped" in sec["generation/test_compositional"]            # 17 samples < one pool of 32
     assert list(sec["guidance"]["rows"]) == ["ground_truth", "λ=0", "λ=0.5", "λ=1", "λ=2"]
     assert list(sec["samplers"]["rows"]) == ["ground_truth", "euler:1", "euler:2", "heun:1"]
-    assert list(sec["edit"]["rows"]) == ["ground_truth", "inpaint", "prefix"]
+    edits = [n for t in ("inpaint", "prefix") for n in ((t, f"{t}/raw") if cleaned else (t,))]
+    assert list(sec["edit"]["rows"]) == ["ground_truth", *edits]
+    assert all(row["kept_error_mm"]["mean"] < 10 for name, row in sec["edit"]["rows"].items() if name != "ground_truth")
     assert sec["reconstruction"]["rows"]["reconstruction"]["mpjpe_mm"]["mean"] > 0
     assert set(sec["retrieval"]["rows"]) == {"full/t2m", "full/m2t", "batch32/t2m", "batch32/m2t"}
     assert "zero_shot" in sec["recognition/corpus"]["rows"]
@@ -112,6 +135,36 @@ def test_results_cover_every_section_and_the_report_says_what_it_is(suite_run):
         assert s in report
     plots = suite_run["out"] / "docs" / "results"
     assert (plots / "samplers.png").read_bytes()[:4] == b"\x89PNG" and (plots / "guidance.png").is_file()
+
+
+def test_report_shows_the_real_captured_row_and_the_ratios(suite_run, tmp_path):
+    """With real clips (two tiny BVH files here): the reference section, the row in the generation and edit
+    tables (FID/R-precision '–'), the generated ÷ real table under them and the summary sentence."""
+    root = write_real_fixture(tmp_path / "realdata")
+    sets, _ = load_real_sets(root, None)
+    results = copy.deepcopy(suite_run["results"])
+    results["sections"]["reference/real"] = {"settings": {"realdata": str(root)}, "cached": False,
+                                             "rows": real_reference(sets, SMPL22, 20.0, samples=100)}
+    results["summary"] = summary(json.loads(json.dumps(results)))
+    results = json.loads(json.dumps(results))                          # as read back from results.json
+    report = render(results)
+    label = "Real captured (Bandai-Namco, 2 clips)"
+    chapters = {c.split("\n", 1)[0]: c for c in report.split("\n## ")}
+    assert "2 Bandai-Namco clips (`bandai_namco/**/*.bvh`)" in chapters["Real captured motion (physics reference)"]
+    for title in ("Text-to-motion generation: standard test split", "Temporal editing (standard test split)"):
+        text = chapters[title]
+        assert f"| {label} | – | – |" in text, title                       # no FID / R-precision
+        assert "Physics against real captured motion" in text and "× real" in text, title
+        assert "mm vs 0.000 mm" in text, title                              # bone variation: real is 0
+    ratios = results["summary"]["physics_vs_real"]["generation/test"]
+    assert set(ratios) == set(results["sections"]["generation/test"]["rows"])
+    assert ratios["generator"]["bone_variation"]["ratio"] is None
+    slide = ratios["generator"]["contact_sliding"]
+    assert slide["ratio"] == pytest.approx(slide["value"] / slide["real"])
+    physics = [s for s in results["summary"]["sentences"] if s.startswith(f"Against {label[0].lower()}{label[1:]}")]
+    assert len(physics) == 1 and "contact sliding" in physics[0] and "× real" in physics[0]
+    assert physics[0] in report
+    assert_numbers_from(results, report)
 
 
 def test_rerun_reuses_cached_sections_unless_forced_or_changed(suite_run, capsys):

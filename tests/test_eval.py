@@ -8,13 +8,16 @@ import pytest
 import torch
 
 from coamd.bench.evalset import EvalSet
-from coamd.bench.methods import GeneratorMethod, NearestNeighbour, edit_batch
+from coamd.bench.methods import GeneratorMethod, NearestNeighbour, cleanup_function, edit_batch
 from coamd.cli import main
 from coamd.tasks import load_bundle, sampling_settings
+from test_bench_physics import write_real_fixture
 from test_eval_support import build_world
 
 GEN_METRICS = {"fid", "r_precision_top1", "r_precision_top2", "r_precision_top3", "matching_distance", "diversity",
-               "clip_score", "foot_skating", "floor_penetration", "jitter"}
+               "clip_score", "foot_skating", "contact_sliding", "floor_penetration", "jitter", "bone_variation"}
+CLEANED = cleanup_function()[0] is not None         # coamd.tasks.cleanup exists: cleaned rows beside the raw ones
+OURS = ["generator_raw", "generator"] if CLEANED else ["generator"]
 
 
 @pytest.fixture(autouse=True)
@@ -42,11 +45,18 @@ def common(world, evaluator=True):
     return out + (["--evaluator", world["evaluator"]] if evaluator else [])
 
 
+def made(world):
+    """``common`` for generation/edit without the real captured reference row (tested on its own below)."""
+    return common(world) + ["--no-realdata"]
+
+
 def test_generation_json_has_every_metric_with_ci_gt_row_and_baselines(world, capsys, tmp_path):
     out_file = tmp_path / "gen.json"
-    res = run_json(capsys, "generation", *common(world), "--repeats", "2", "--baselines", "--out", str(out_file))
+    res = run_json(capsys, "generation", *made(world), "--repeats", "2", "--baselines", "--out", str(out_file))
     rows = res["rows"]
-    assert list(rows) == ["ground_truth", "generator", "nearest_neighbour", "unconditional"]
+    assert list(rows) == ["ground_truth", *OURS, "nearest_neighbour", "unconditional"]
+    assert res["settings"]["cleanup"]["applied"] == CLEANED
+    assert res["real_reference"] == {"skipped": "--no-realdata"}
     for name, row in rows.items():
         assert GEN_METRICS <= set(row), name
         for stat in row.values():
@@ -60,7 +70,7 @@ def test_generation_json_has_every_metric_with_ci_gt_row_and_baselines(world, ca
 
 
 def test_generation_is_reproducible_and_flags_reach_the_sampler(world, capsys):
-    argv = ["generation", *common(world), "--repeats", "1", "--ode-steps", "1", "--guidance", "0.5",
+    argv = ["generation", *made(world), "--repeats", "1", "--ode-steps", "1", "--guidance", "0.5",
             "--mm", "--mm-captions", "4", "--mm-samples", "3"]
     a, b = run_json(capsys, *argv), run_json(capsys, *argv)
     assert a["rows"]["generator"]["fid"] == b["rows"]["generator"]["fid"]
@@ -103,7 +113,7 @@ def test_saved_samples_of_real_motion_beat_noise(world, capsys, tmp_path):
     for name, motions in (("real", real), ("noise", noise)):
         path = tmp_path / f"{name}.npz"
         np.savez(path, motions=motions, lengths=draw.lengths, texts=np.array(draw.captions))
-        res = run_json(capsys, "generation", *common(world), "--repeats", "2", "--samples", str(path))
+        res = run_json(capsys, "generation", *made(world), "--repeats", "2", "--samples", str(path))
         assert list(res["rows"]) == ["ground_truth", "samples"]
         fids.append(res["rows"]["samples"]["fid"]["mean"])
     assert fids[0] < fids[1]
@@ -118,9 +128,32 @@ def test_edit_keeps_the_unedited_frames_and_reports_each_task(world, capsys):
         assert o.shape == s.shape
         np.testing.assert_array_equal(o[:24], s[:24])                    # prefix keeps the first half
         assert not np.allclose(o[30:], s[30:])
-    res = run_json(capsys, "edit", *common(world), "--repeats", "1", "--task", "inpaint,suffix")
-    assert list(res["rows"]) == ["ground_truth", "inpaint", "suffix"]
+    res = run_json(capsys, "edit", *made(world), "--repeats", "1", "--task", "inpaint,suffix")
+    edits = [n for t in ("inpaint", "suffix") for n in ((t, f"{t}/raw") if CLEANED else (t,))]
+    assert list(res["rows"]) == ["ground_truth", *edits]
     assert GEN_METRICS <= set(res["rows"]["inpaint"])
+    for name in edits:                                                   # kept frames stay at the source
+        assert res["rows"][name]["kept_error_mm"]["mean"] < 10, name
+    raw = run_json(capsys, "edit", *made(world), "--repeats", "1", "--task", "inpaint", "--raw")
+    assert list(raw["rows"]) == ["ground_truth", "inpaint"] and raw["settings"]["cleanup"]["applied"] is False
+
+
+def test_generation_and_edit_show_the_real_captured_row_and_ratios(world, capsys, tmp_path):
+    root = write_real_fixture(tmp_path / "realdata")
+    res = run_json(capsys, "generation", *common(world), "--repeats", "1", "--realdata", str(root))
+    real = res["real_reference"]
+    assert real["realdata"] == str(root) and list(real["rows"]) == ["real_captured", "bandai"]
+    assert real["rows"]["real_captured"]["contact_sliding"]["mean"] == pytest.approx((0.9 + 0.45) / 2, abs=1e-3)
+    ratios = res["physics_vs_real"]["generator"]
+    assert ratios["bone_variation"]["ratio"] is None and ratios["contact_sliding"]["ratio"] > 0
+    assert main(["eval", "edit", *common(world), "--repeats", "1", "--task", "prefix", "--realdata", str(root),
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "| Real captured (Bandai-Namco, 2 clips) | – |" in out
+    assert ("prefix (cleaned) vs real captured: " if CLEANED else "prefix vs real captured: ") in out
+    assert "× real" in out and "mm vs 0.000 mm" in out
+    missing = run_json(capsys, "generation", *common(world), "--repeats", "1", "--realdata", str(tmp_path / "none"))
+    assert "no such folder" in missing["real_reference"]["skipped"] and "physics_vs_real" not in missing
 
 
 def test_retrieval_both_directions_and_protocols(world, capsys):

@@ -11,7 +11,11 @@ Every method maps captions + ground-truth lengths (frames, multiples of 4) to ca
 * ``NearestNeighbour``: a retrieval baseline. The TRAINING motion whose caption's frozen sentence
   embedding (the generator's text encoder) is closest to the query caption's, cropped to the GT
   length (or its last pose held). It shows how much a generator beats copying training data.
-* ``edit_batch``: the four temporal editing tasks (§3.8) on a batch of ground-truth sources.
+* ``CleanedMethod``: another method's motions after the kinematic cleanup stage
+  (``coamd.tasks.cleanup.cleanup_motion``: constant bones, planted feet, floor at 0, smoothing),
+  what users get by default; the cleanup is timed on its own and added to the base's seconds.
+* ``edit_batch``: the four temporal editing tasks (§3.8) on a batch of ground-truth sources;
+  ``clean_edits`` runs the cleanup on edits with the kept frames pinned to their source.
 * ``reconstruct``: AE encode → decode of each motion, for the reconstruction protocol.
 """
 
@@ -29,6 +33,7 @@ import torch.nn.functional as F
 from ..config import to_dict
 from ..data import MotionTextIndex
 from ..errors import CoamdError
+from ..skeleton import Skeleton
 from ..tasks import Bundle, Sampling
 from ..tasks.codec import decode_list, encode_joints
 from ..tasks.edit import blend_kept
@@ -37,6 +42,19 @@ from ..tasks.generate import generate_tokens
 from ..tasks.guidance import guidance_hook
 from ..text import encode_cached
 from .evalset import fit_length
+
+CLEANUP_MODULE = "coamd.tasks.cleanup"
+
+
+def cleanup_function() -> tuple[Callable[..., np.ndarray] | None, str]:
+    """(``cleanup_motion``, "") or (None, why it is unavailable) when the cleanup module does not exist."""
+    try:
+        from ..tasks.cleanup import cleanup_motion
+    except ModuleNotFoundError as e:
+        if e.name != CLEANUP_MODULE:
+            raise
+        return None, f"{CLEANUP_MODULE} is not part of this installation"
+    return cleanup_motion, ""
 
 
 def _token_lengths(bundle: Bundle, lengths: Sequence[int]) -> list[int]:
@@ -90,6 +108,63 @@ class GeneratorMethod:
                                     sampler=s.sampler, ode_steps=s.ode_steps, generator=rng)
 
 
+@dataclass
+class CleanedMethod:
+    """The motions of ``base`` (registered under ``base_name``) after ``cleanup_motion``.
+
+    ``generate`` runs the base and then the cleanup; ``apply`` cleans motions the base already
+    made (the protocols reuse a repeat's raw generations, so both rows cost one generation).
+    ``seconds`` = the base's seconds + ``cleanup_seconds`` (the cleanup alone).
+    """
+
+    base: Any
+    base_name: str
+    skeleton: Skeleton
+    fps: float
+    seconds: float = field(default=0.0, init=False)
+    cleanup_seconds: float = field(default=0.0, init=False)
+
+    def __post_init__(self) -> None:
+        fn, why = cleanup_function()
+        if fn is None:
+            raise CoamdError(why)
+        self._cleanup = fn
+
+    @property
+    def stochastic(self) -> bool:
+        return getattr(self.base, "stochastic", True)
+
+    def settings(self) -> dict[str, Any]:
+        return {**self.base.settings(), "cleanup": True}
+
+    def apply(self, motions: Sequence[np.ndarray], base_seconds: float) -> list[np.ndarray]:
+        t0 = time.perf_counter()
+        out = [np.asarray(self._cleanup(np.asarray(m, np.float32), fps=self.fps, skeleton=self.skeleton), np.float32)
+               for m in motions]
+        self.cleanup_seconds = time.perf_counter() - t0
+        self.seconds = float(base_seconds) + self.cleanup_seconds
+        return out
+
+    def generate(self, captions: Sequence[str], lengths: Sequence[int], seed: int,
+                 tick: Callable[[int], None] | None = None) -> list[np.ndarray]:
+        motions = self.base.generate(captions, lengths, seed, tick=tick)
+        return self.apply(motions, self.base.seconds)
+
+
+def clean_edits(edited: Sequence[np.ndarray], sources: Sequence[np.ndarray], keeps: Sequence[np.ndarray],
+                skeleton: Skeleton, fps: float) -> list[np.ndarray]:
+    """``cleanup_motion`` of each edit with its kept frames (T,) pinned to the GT source."""
+    fn, why = cleanup_function()
+    if fn is None:
+        raise CoamdError(why)
+    out = []
+    for m, s, k in zip(edited, sources, keeps):
+        keep = np.repeat(np.asarray(k, bool)[:, None], m.shape[1], axis=1)                # (T, J)
+        out.append(np.asarray(fn(np.asarray(m, np.float32), fps=fps, skeleton=skeleton, keep=keep,
+                                 source=np.asarray(s, np.float32)), np.float32))
+    return out
+
+
 class NearestNeighbour:
     """The training motion whose caption embedding is nearest the query caption's (module docstring)."""
 
@@ -132,16 +207,19 @@ class NearestNeighbour:
 
 
 def edit_batch(bundle: Bundle, sampling: Sampling, captions: Sequence[str], sources: Sequence[np.ndarray],
-               task: str, seed: int, fade: int = 4, tick: Callable[[int], None] | None = None) -> list[np.ndarray]:
+               task: str, seed: int, fade: int = 4, tick: Callable[[int], None] | None = None,
+               return_keep: bool = False) -> Any:
     """Temporal ``task`` edits of GT ``sources`` (T_i, J, 3), T_i multiples of 4, towards their captions.
 
     As ``coamd.tasks.edit`` does for one motion: kept tokens stay exact in latent space, then the
     kept frames are copied back from the source and the seam faded over ``fade`` frames.
+    ``return_keep``: also return each edit's kept frames, (T_i,) bool.
     """
     if task not in TASKS:
         raise CoamdError(f"--task: {task!r} is not one of {', '.join(TASKS)}")
     unit, dev = bundle.unit_length, bundle.device
     out: list[np.ndarray] = []
+    keeps: list[np.ndarray] = []
     for first in range(0, len(captions), sampling.batch_size):
         texts = list(captions[first:first + sampling.batch_size])
         srcs = [np.asarray(s, np.float32) for s in sources[first:first + sampling.batch_size]]
@@ -163,9 +241,10 @@ def edit_batch(bundle: Bundle, sampling: Sampling, captions: Sequence[str], sour
         for b, (dec, s, n) in enumerate(zip(decode_list(bundle, lat, tokens), srcs, tokens)):
             keep = edit_mask_to_frames(masks[b, :n], unit, len(s))
             out.append(blend_kept(dec[: len(s)], s, keep, fade).astype(np.float32))
+            keeps.append(keep)
         if tick is not None:
             tick(len(texts))
-    return out
+    return (out, keeps) if return_keep else out
 
 
 @torch.no_grad()
@@ -178,4 +257,5 @@ def reconstruct(bundle: Bundle, motions: Sequence[np.ndarray]) -> list[np.ndarra
     return out
 
 
-__all__ = ["GeneratorMethod", "NearestNeighbour", "edit_batch", "reconstruct"]
+__all__ = ["CleanedMethod", "GeneratorMethod", "NearestNeighbour", "clean_edits", "cleanup_function", "edit_batch",
+           "reconstruct"]

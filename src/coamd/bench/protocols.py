@@ -7,11 +7,14 @@ evaluators, and scores every row of the table on that same draw:
 * ``ground_truth``: the same samples re-cropped at fresh offsets, scored as if generated. Its
   FID is the real-vs-real noise floor (≈ 0) and its R-precision is that of real data.
 * one row per method / edit task / the AE, on motions made for the draw's captions and lengths.
+  A method with a ``base_name`` (``methods.CleanedMethod``) post-processes the motions that the
+  method of that name made in the same repeat, so a "cleaned" row costs no second generation.
 
 Per row: FID (evaluator (a) embeddings vs the draw's GT), R-precision top-1/2/3 in pools of 32
 (Euclidean), MM-Dist, Diversity (300 pairs), CLIP-score (evaluator (b), cosine), MultiModality
-(opt-in), and physical plausibility on the de-normalised joints (foot skating ratio, floor
-penetration in m, jitter in m/s³; docs/metrics.md). Rows aggregate over repeats as mean ±
+(opt-in), and physical plausibility on the de-normalised joints (foot skating ratio, foot-contact
+sliding in m/s, floor penetration in m, jitter in m/s³, bone-length variation in mm;
+docs/metrics.md). Rows aggregate over repeats as mean ±
 1.96·σ/√n (``coamd.metrics.aggregate_repeats``). Evaluators only read motions: nothing here
 feeds them back into a model.
 """
@@ -30,10 +33,12 @@ from ..errors import CoamdError
 from ..evaluation import Evaluators
 from ..metrics import (
     aggregate_repeats,
+    bone_length_variation,
     clip_score,
     diversity,
     fid,
     floor_penetration,
+    foot_contact_sliding,
     foot_skating_ratio,
     jitter,
     matching_distance,
@@ -43,7 +48,7 @@ from ..metrics import (
 )
 from ..skeleton import Skeleton
 from .evalset import POOL, Draw, EvalSet, pad_motions
-from .methods import edit_batch, reconstruct
+from .methods import clean_edits, edit_batch, reconstruct
 
 Row = dict[str, dict[str, Any]]          # metric -> {"mean", "ci95", "n"}
 Tick = Callable[[int], None]
@@ -54,13 +59,34 @@ def method_seed(seed: int, repeat: int) -> int:
     return int(seed) * 10_000_019 + int(repeat) * 100_000
 
 
-def plausibility(motions: Sequence[np.ndarray], skeleton: Skeleton, fps: float) -> dict[str, float]:
-    """Mean foot skating ratio, floor penetration (m) and jitter (m/s³) of canonical motions (metres)."""
-    x, n = pad_motions(list(motions))
+PHYSICS = ("foot_skating", "contact_sliding", "floor_penetration", "jitter", "bone_variation")
+CHUNK = 64                                  # motions padded together when measuring physics
+
+
+def physics_values(motions: Sequence[np.ndarray], skeleton: Skeleton, fps: float) -> dict[str, np.ndarray]:
+    """Per-motion physics of canonical motions (metres), each a (N,) array keyed as ``PHYSICS``.
+
+    Foot skating ratio (contact steps that slide), foot-contact sliding speed (m/s), floor
+    penetration (m), jitter (mean jerk, m/s³) and bone-length variation (mm); docs/metrics.md.
+    Motions are padded in chunks of ``CHUNK`` so long real clips do not build one huge array.
+    """
     feet = skeleton.foot_joints or (0,)
-    return {"foot_skating": float(np.mean(foot_skating_ratio(x, fps, feet, lengths=n))),
-            "floor_penetration": float(np.mean(floor_penetration(x, lengths=n))),
-            "jitter": float(np.mean(jitter(x, fps, lengths=n)))}
+    out: dict[str, list[np.ndarray]] = {k: [] for k in PHYSICS}
+    motions = list(motions)
+    for first in range(0, len(motions), CHUNK):
+        x, n = pad_motions(motions[first:first + CHUNK])
+        out["foot_skating"].append(np.atleast_1d(foot_skating_ratio(x, fps, feet, lengths=n)))
+        out["contact_sliding"].append(np.atleast_1d(foot_contact_sliding(x, fps, feet, lengths=n)))
+        out["floor_penetration"].append(np.atleast_1d(floor_penetration(x, lengths=n)))
+        out["jitter"].append(np.atleast_1d(jitter(x, fps, lengths=n)))
+        out["bone_variation"].append(np.atleast_1d(bone_length_variation(x, skeleton.parents, lengths=n)))
+    return {k: np.concatenate(v).astype(np.float64) for k, v in out.items()}
+
+
+def plausibility(motions: Sequence[np.ndarray], skeleton: Skeleton, fps: float) -> dict[str, float]:
+    """Means over motions of ``physics_values``: foot skating ratio, contact sliding (m/s), floor
+    penetration (m), jitter (m/s³) and bone-length variation (mm) of canonical motions (metres)."""
+    return {k: float(np.mean(v)) for k, v in physics_values(motions, skeleton, fps).items()}
 
 
 class Scorer:
@@ -146,15 +172,24 @@ def generation_protocol(evalset: EvalSet, evaluators: Evaluators, methods: Mappi
             draw = evalset.draw(r)
             scorer = Scorer(evaluators, draw, skel, fps, (seed, r))
             per_row["ground_truth"].append(scorer.score(evalset.redraw(draw, r).joints))
+            made: dict[str, tuple[list[np.ndarray], float]] = {}
             for name, method in methods.items():
                 bar.set_postfix_str(f"repeat {r + 1}/{repeats}: {name}")
-                motions = method.generate(draw.captions, draw.lengths, method_seed(seed, r), tick=bar.update)
+                base = getattr(method, "base_name", None)
+                if base in made:             # post-processing of another row's motions (e.g. cleanup)
+                    motions = method.apply(*made[base])
+                    bar.update(len(motions))
+                else:
+                    motions = method.generate(draw.captions, draw.lengths, method_seed(seed, r), tick=bar.update)
                 seconds = float(method.seconds)
+                made[name] = (motions, seconds)
                 groups = None
                 if mm is not None and name in mm_rows and getattr(method, "stochastic", True):
                     groups = _mm_groups(scorer, method, draw, mm, method_seed(seed, r) + 50_000, bar)
                 row = scorer.score(motions, groups)
                 row["seconds_per_motion"] = seconds / max(len(motions), 1)
+                if hasattr(method, "cleanup_seconds"):
+                    row["cleanup_seconds_per_motion"] = float(method.cleanup_seconds) / max(len(motions), 1)
                 per_row[name].append(row)
     finally:
         bar.close()
@@ -177,11 +212,18 @@ def _check_repeats(repeats: int) -> None:
 
 # ---------------------------------------------------------------------------------- editing
 def edit_protocol(evalset: EvalSet, evaluators: Evaluators, bundle: Any, sampling: Any, tasks: Sequence[str],
-                  repeats: int, seed: int = 0, progress: bool | None = None) -> dict[str, Row]:
-    """Rows ``ground_truth`` + one per temporal task: GT crops edited towards their own captions (§6.3)."""
+                  repeats: int, seed: int = 0, progress: bool | None = None, cleanup: bool = False) -> dict[str, Row]:
+    """Rows ``ground_truth`` + one per temporal task: GT crops edited towards their own captions (§6.3).
+
+    With ``cleanup`` each task's row ``<task>`` scores the edits after ``coamd.tasks.cleanup``
+    (kept frames pinned to the source) and ``<task>/raw`` the same edits before it; without, the
+    rows ``<task>`` are the raw edits. Every edit row also reports ``kept_error_mm``: the mean over
+    motions of the largest distance (mm) of a kept-frame joint from the source.
+    """
     _check_repeats(repeats)
     skel, fps = evalset.spec.skeleton, evalset.spec.fps
-    per_row: dict[str, list[dict[str, float]]] = {"ground_truth": [], **{t: [] for t in tasks}}
+    names = [n for t in tasks for n in ((t, f"{t}/raw") if cleanup else (t,))]
+    per_row: dict[str, list[dict[str, float]]] = {"ground_truth": [], **{n: [] for n in names}}
     bar = _bar(repeats * evalset.size * len(tasks), f"edit {evalset.split}", progress)
     try:
         for r in range(repeats):
@@ -190,12 +232,25 @@ def edit_protocol(evalset: EvalSet, evaluators: Evaluators, bundle: Any, samplin
             per_row["ground_truth"].append(scorer.score(evalset.redraw(draw, r).joints))
             for task in tasks:
                 bar.set_postfix_str(f"repeat {r + 1}/{repeats}: {task}")
-                edited = edit_batch(bundle, sampling, draw.captions, draw.joints, task, method_seed(seed, r),
-                                    tick=bar.update)
-                per_row[task].append(scorer.score(edited))
+                edited, keeps = edit_batch(bundle, sampling, draw.captions, draw.joints, task, method_seed(seed, r),
+                                           tick=bar.update, return_keep=True)
+                versions = {task: edited}
+                if cleanup:
+                    versions = {task: clean_edits(edited, draw.joints, keeps, skel, fps), f"{task}/raw": edited}
+                for name, motions in versions.items():
+                    row = scorer.score(motions)
+                    row["kept_error_mm"] = kept_error_mm(motions, draw.joints, keeps)
+                    per_row[name].append(row)
     finally:
         bar.close()
     return _aggregate(per_row)
+
+
+def kept_error_mm(motions: Sequence[np.ndarray], sources: Sequence[np.ndarray], keeps: Sequence[np.ndarray]) -> float:
+    """Mean over motions of the largest joint distance (mm) from the source over kept frames (0 if none)."""
+    worst = [float(np.linalg.norm(m[k] - s[k], axis=-1).max()) * 1000.0 if k.any() else 0.0
+             for m, s, k in zip(motions, sources, keeps)]
+    return float(np.mean(worst)) if worst else 0.0
 
 
 # ---------------------------------------------------------------------------------- reconstruction
@@ -254,5 +309,5 @@ def samples_protocol(evalset: EvalSet, evaluators: Evaluators, motions: Sequence
     return _aggregate(per_row)
 
 
-__all__ = ["MMSpec", "Row", "Scorer", "edit_protocol", "generation_protocol", "method_seed", "plausibility",
-           "reconstruction_protocol", "samples_protocol"]
+__all__ = ["PHYSICS", "MMSpec", "Row", "Scorer", "edit_protocol", "generation_protocol", "kept_error_mm",
+           "method_seed", "physics_values", "plausibility", "reconstruction_protocol", "samples_protocol"]

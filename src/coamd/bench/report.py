@@ -15,17 +15,23 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_open, atomic_path
+from .realref import DISPLAY, REAL_ROW, describe_real, physics_vs_real, ratio_text, real_row_label
 
 GEN_COLUMNS = [  # (metric key, header); Top-k = R-precision in pools of 32
     ("fid", "FID ↓"), ("r_precision_top1", "Top-1 ↑"), ("r_precision_top2", "Top-2 ↑"), ("r_precision_top3", "Top-3 ↑"),
     ("matching_distance", "MM-Dist ↓"), ("diversity", "Diversity →"), ("clip_score", "CLIP-score ↑"),
-    ("multimodality", "MModality"), ("foot_skating", "foot skate ↓"), ("floor_penetration", "floor pen. (m) ↓"),
-    ("jitter", "jitter (m/s³)"), ("seconds_per_motion", "s / motion"),
+    ("multimodality", "MModality"), ("foot_skating", "foot skate ↓"), ("contact_sliding", "contact slide (m/s) ↓"),
+    ("floor_penetration", "floor pen. (m) ↓"), ("jitter", "jitter (m/s³)"), ("bone_variation", "bone var. (mm) ↓"),
+    ("kept_error_mm", "kept frames err. (mm) ↓"), ("seconds_per_motion", "s / motion"),
+    ("cleanup_seconds_per_motion", "of which cleanup"),
 ]
+PHYSICS_COLUMNS = [(k, h) for k, h in GEN_COLUMNS if k in ("foot_skating", "contact_sliding", "floor_penetration",
+                                                           "jitter", "bone_variation")]
 RECON_COLUMNS = [("mpjpe_mm", "MPJPE (mm) ↓"), ("mpjpe_root_aligned_mm", "root-aligned MPJPE (mm) ↓")] + GEN_COLUMNS[:7]
 RETRIEVAL_COLUMNS = [("R@1", "R@1 ↑"), ("R@2", "R@2 ↑"), ("R@3", "R@3 ↑"), ("R@5", "R@5 ↑"), ("R@10", "R@10 ↑"),
                      ("MedR", "MedR ↓")]
 ROW_NAMES = {"ground_truth": "Ground truth (real, re-cropped)", "generator": "Generator",
+             "generator_raw": "Generator (raw)",
              "nearest_neighbour": "Nearest neighbour (training motion)", "unconditional": "Unconditional (null text)",
              "reconstruction": "AE reconstruction", "samples": "Saved samples"}
 BASELINES = ("nearest_neighbour", "unconditional")
@@ -150,7 +156,61 @@ def summary(results: dict) -> dict[str, Any]:
     if comp:
         sentences += comparison_sentences(compare_to_baselines(comp), "compositional test split (action pairs "
                                           "never seen together in training)")
-    return {"comparison": items, "sentences": sentences}
+    sentences += cleanup_sentences(rows)
+    if comp:
+        sentences += cleanup_sentences(comp, "compositional test split")
+    ratios = physics_ratios(results.get("sections", {}))
+    sentences += physics_sentences(ratios.get("generation/test", {}), real_rows(results.get("sections", {})))
+    return {"comparison": items, "sentences": sentences, "physics_vs_real": ratios}
+
+
+RATIO_SECTIONS = ("generation/test", "generation/test_compositional", "edit")
+
+
+def real_rows(sections: dict) -> dict[str, dict]:
+    """The rows of the real captured reference section ({} when it was skipped or not run)."""
+    return sections.get("reference/real", {}).get("rows", {}) or {}
+
+
+def physics_ratios(sections: dict) -> dict[str, dict]:
+    """``physics_vs_real`` of every generation/edit table's rows against the real captured row."""
+    real = real_rows(sections).get(REAL_ROW)
+    if not real:
+        return {}
+    return {name: physics_vs_real(sections[name]["rows"], real) for name in RATIO_SECTIONS
+            if sections.get(name, {}).get("rows")}
+
+
+def cleanup_sentences(rows: dict[str, dict], split: str = "standard test split") -> list[str]:
+    """Raw vs cleaned generator on FID and R-precision top-1, with their intervals."""
+    raw, clean = rows.get("generator_raw"), rows.get("generator")
+    if not raw or not clean:
+        return []
+    parts = []
+    for key, label, _ in HEADLINE:
+        if key in raw and key in clean:
+            r, c = raw[key], clean[key]
+            apart = r["mean"] + r["ci95"] < c["mean"] - c["ci95"] or c["mean"] + c["ci95"] < r["mean"] - r["ci95"]
+            parts.append(f"{label} {cell(r)} raw vs {cell(c)} cleaned (the 95% intervals "
+                         f"{'do not overlap' if apart else 'overlap'})")
+    lead = ("The generator rows compared with the baselines are the cleaned output (coamd.tasks.cleanup, what users "
+            "get by default). " if split == "standard test split" else "")
+    return [f"{lead}On the {split}, cleanup changes " + " and ".join(parts) + "."]
+
+
+def physics_sentences(ratios: dict[str, dict], reals: dict[str, dict]) -> list[str]:
+    """"Against real captured motion (…): the cleaned generator's contact sliding is 1.1× real, …"."""
+    if not ratios:
+        return []
+    out = []
+    for name, who in (("generator", "cleaned generator" if "generator_raw" in ratios else "generator"),
+                      ("generator_raw", "raw generator")):
+        if name in ratios:
+            out.append(f"the {who}'s " + ", ".join(f"{DISPLAY[k][0]} {ratio_text(v)}" for k, v in ratios[name].items()))
+    if not out:
+        return []
+    label = real_row_label(reals)
+    return [f"Against {label[0].lower()}{label[1:]} on the standard test split: " + "; ".join(out) + "."]
 
 
 # ---------------------------------------------------------------------------------- caveats
@@ -205,6 +265,22 @@ def _section_header(name: str, sec: dict) -> list[str]:
     if name == "guidance":
         out.append("λ is the guidance step itself (λ = 0: unguided); upstream's step 0.5 + λ_up is our "
                    "λ = 0.5 + λ_up.")
+    if s.get("output") == "raw":
+        out.append("Rows are raw network output (no cleanup).")
+    cleanup = s.get("cleanup")
+    if isinstance(cleanup, dict):
+        if cleanup.get("applied"):
+            fn = f"`{cleanup.get('module')}.cleanup_motion` (constant bones, planted feet, floor at 0, smoothing"
+            if name.startswith("generation"):
+                out.append(f"Cleanup: 'Generator (cleaned)' is 'Generator (raw)' after {fn}), the output users get "
+                           "by default; its s / motion includes the cleanup, whose own time is the 'of which "
+                           "cleanup' column. The baselines are not cleaned.")
+            else:
+                out.append(f"Cleanup: '(cleaned)' rows are the '(raw)' edits after {fn}; kept frames pinned to "
+                           "the source), the output users get by default. 'kept frames err.' is the largest "
+                           "distance of a kept-frame joint from the source, averaged over motions.")
+        else:
+            out.append(f"Cleanup: not applied ({cleanup.get('why', 'unavailable')}); rows are raw network output.")
     return out + [""]
 
 
@@ -228,6 +304,7 @@ def render(results: dict, plots: dict[str, str] | None = None) -> str:
     lines += [f"- {c}" for c in caveats(meta)] + ["", "## Summary", ""]
     lines += results.get("summary", {}).get("sentences", ["(no comparison)"]) + [""]
     plots = plots or {}
+    lines += _real_section(sections.get("reference/real"))
     titles = {"generation/test": "Text-to-motion generation: standard test split",
               "generation/test_compositional": "Text-to-motion generation: compositional test split (unseen action pairs)",
               "guidance": "MAR guidance step λ (standard test split)",
@@ -243,11 +320,71 @@ def render(results: dict, plots: dict[str, str] | None = None) -> str:
             continue
         cols = RECON_COLUMNS if name == "reconstruction" else GEN_COLUMNS
         label = {"guidance": "guidance", "samplers": "sampler:steps", "edit": "task"}.get(name, "method")
-        lines += metric_table(sec["rows"], cols, label) + [""]
+        rows, names = sec["rows"], row_names(sec["rows"])
+        real = sections.get("reference/real")
+        with_real = name in RATIO_SECTIONS and real is not None
+        if with_real and real.get("rows", {}).get(REAL_ROW):
+            rows = with_real_row(rows, real["rows"])
+            names[REAL_ROW] = real_row_label(real["rows"])
+        lines += metric_table(rows, cols, label, names) + [""]
+        if with_real:
+            lines += _ratio_lines(name, results, sec["rows"], real, names)
         if name in plots:
             lines += [f"![{title}]({plots[name]})", ""]
     lines += _retrieval(sections.get("retrieval")) + _recognition(sections) + _timing(sections)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def row_names(rows: dict[str, dict]) -> dict[str, str]:
+    """Table names of rows: "Generator (cleaned)" / "Generator (raw)", "inpaint (cleaned)" / "inpaint (raw)"."""
+    names = {}
+    for key in rows:
+        if key.endswith("/raw"):
+            names[key] = f"{key[:-4]} (raw)"
+            if key[:-4] in rows:
+                names[key[:-4]] = f"{key[:-4]} (cleaned)"
+    if "generator_raw" in rows and "generator" in rows:
+        names["generator"] = "Generator (cleaned)"
+    return names
+
+
+def with_real_row(rows: dict[str, dict], reals: dict[str, dict]) -> dict[str, dict]:
+    """``rows`` with the combined real captured row after the ground-truth row."""
+    out = {k: v for k, v in rows.items() if k == "ground_truth"}
+    out[REAL_ROW] = reals[REAL_ROW]
+    return {**out, **{k: v for k, v in rows.items() if k != "ground_truth"}}
+
+
+def _real_section(sec: dict | None) -> list[str]:
+    if not sec:
+        return []
+    out = ["## Real captured motion (physics reference)", ""]
+    if "skipped" in sec:
+        return out + [f"Skipped: {sec['skipped']}", ""]
+    rows = sec["rows"]
+    names = {k: real_row_label(rows, k) for k in rows}
+    out += [describe_real(rows, sec.get("settings", {}).get("realdata")) + " " + (
+        "It is the reference row of every generation and edit table below; the corpus ground-truth row stays "
+        "beside it."), ""]
+    return out + metric_table(rows, PHYSICS_COLUMNS, "clips", names) + [""]
+
+
+def _ratio_lines(name: str, results: dict, rows: dict, real: dict, names: dict[str, str]) -> list[str]:
+    """The generated ÷ real table under a generation/edit table (or why the real row is missing)."""
+    if "skipped" in real:
+        return [f"Real captured reference row: skipped ({real['skipped']}).", ""]
+    ratios = results.get("summary", {}).get("physics_vs_real", {}).get(name)
+    if ratios is None:
+        ratios = physics_vs_real(rows, real["rows"][REAL_ROW])
+    if not ratios:
+        return []
+    keys = [k for k in DISPLAY if any(k in r for r in ratios.values())]
+    body = [[{**ROW_NAMES, **names}.get(row, row)] + [ratio_text(r[k]) if k in r else "–" for k in keys]
+            for row, r in ratios.items()]
+    intro = (f"Physics against real captured motion ({real_row_label(real['rows'])}): each measure ÷ its real "
+             "value, or both absolute values where the real value is zero.")
+    return [intro, ""] + table(
+        ["method" if name.startswith("generation") else "task"] + [DISPLAY[k][0] for k in keys], body) + [""]
 
 
 def _retrieval(sec: dict | None) -> list[str]:

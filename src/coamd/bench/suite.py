@@ -4,11 +4,17 @@ Sections (each cached as ``<out>/sections/<name>.json`` with a fingerprint of it
 bundle weights, the evaluator file, the corpus files and the seed; a re-run skips finished
 sections unless ``force``):
 
-* ``generation/test``, ``generation/test_compositional``: ground truth, the generator, the
-  nearest-neighbour and unconditional baselines (§6.2, :mod:`.protocols`, :mod:`.methods`);
+* ``reference/real``: the physics measures on every real captured clip (Bandai-Namco BVH and
+  HDM05 AMC under the real-data folder, canonical 20 fps; :mod:`.realref`), the reference row of
+  every generation and edit table; skipped with the reason when the folder is absent;
+* ``generation/test``, ``generation/test_compositional``: ground truth, the generator's raw
+  network output (``generator_raw``) and the same motions after ``coamd.tasks.cleanup``
+  (``generator``, what users get by default), the nearest-neighbour and unconditional
+  baselines (§6.2, :mod:`.protocols`, :mod:`.methods`);
 * ``guidance``: MAR guidance step λ sweep; ``samplers``: flow-head sampler/steps sweep with
-  seconds per motion;
-* ``edit``: the four temporal editing tasks (§6.3); ``reconstruction``: AE MPJPE and FID;
+  seconds per motion (both on raw network output);
+* ``edit``: the four temporal editing tasks (§6.3), cleaned (``<task>``) and raw
+  (``<task>/raw``); ``reconstruction``: AE MPJPE and FID;
 * ``retrieval``: R@k/MedR both directions, both protocols; ``recognition/corpus``,
   ``recognition/hdm05``, ``recognition/bandai``: zero-shot and fine-tuned MAR (§6.4-§6.5).
 
@@ -38,6 +44,8 @@ from tqdm.auto import tqdm
 from ..atomic import atomic_open
 from ..config import ConfigError, from_dict, to_dict
 from ..data.humanml3d import source_fingerprint
+from ..data.registry import get_spec
+from ..data.store import fingerprint
 from ..errors import CoamdError
 from ..evaluation import Evaluators
 from ..metrics import caption_key
@@ -45,10 +53,11 @@ from ..tasks import Bundle, Sampling, sampling_settings
 from ..tasks.edit_specs import TASKS
 from ..train.checkpoint import file_hash
 from ..train.data import DataSource
-from .context import find_realdata, realdata_source
+from .context import REALDATA_SETS, find_realdata, realdata_source
 from .evalset import EvalSet, TooFewSamples
-from .methods import GeneratorMethod, NearestNeighbour
+from .methods import CleanedMethod, GeneratorMethod, NearestNeighbour, cleanup_function
 from .protocols import MMSpec, edit_protocol, generation_protocol, reconstruction_protocol
+from .realref import BOOTSTRAP, REAL_SETS, load_real_sets, real_reference
 from .recognition import corpus_recognition, load_clips, recognition_rows, retrieval_protocol
 
 
@@ -203,15 +212,58 @@ class Suite:
             json.dump(data, f, indent=1)
         return {**data, "cached": False}
 
+    def cleanup_identity(self) -> dict[str, Any]:
+        """Whether the cleanup stage exists here, and a hash of its source (part of the cached sections' settings)."""
+        fn, why = cleanup_function()
+        if fn is None:
+            return {"applied": False, "why": why}
+        module = sys.modules[fn.__module__]
+        files = {module.__file__}                        # its own source and the coamd modules it uses
+        for value in vars(module).values():
+            name = value.__name__ if isinstance(value, type(sys)) else getattr(value, "__module__", None)
+            if isinstance(name, str) and name.startswith("coamd.") and getattr(sys.modules.get(name), "__file__", None):
+                files.add(sys.modules[name].__file__)
+        digest = hashlib.sha256("".join(file_hash(Path(f)) for f in sorted(files)).encode()).hexdigest()[:16]
+        return {"applied": True, "module": fn.__module__, "sha256": digest}
+
     # ------------------------------------------------------------------ sections
+    def _real_reference(self) -> dict:
+        settings: dict[str, Any] = {"realdata": str(self.realdata), "sets": list(REAL_SETS), "bootstrap": BOOTSTRAP,
+                                    "files": self._real_files_stamp()}
+
+        def run() -> dict:
+            if self.realdata is None:
+                raise SkipSection(self.realdata_reason)
+            sets, missing = load_real_sets(self.realdata, self.out / "cache")
+            if not sets:
+                raise SkipSection("; ".join(missing) or f"{self.realdata}: no real clips")
+            spec = get_spec(next(iter(sets)))
+            return real_reference(sets, spec.skeleton, spec.fps, self.seed)
+
+        return self.section("reference/real", settings, run)
+
+    def _real_files_stamp(self) -> str | None:
+        """Fingerprint of the real clips' files (a changed file recomputes the reference row)."""
+        if self.realdata is None:
+            return None
+        files = [p for kind in REAL_SETS for p in sorted((self.realdata / REALDATA_SETS[kind]).rglob("*"))
+                 if p.suffix.lower() in (".bvh", ".amc", ".asf")] if self.realdata.is_dir() else []
+        return fingerprint(files, self.realdata)
+
     def _generation(self, split: str, limit: int) -> dict:
         sampling = self.sampling()
+        cleanup = self.cleanup_identity()
         settings = {"split": split, "limit": limit, "repeats": self.cfg.repeats, "sampling": to_dict(sampling),
-                    "mm": [self.cfg.mm_captions, self.cfg.mm_samples] if self.cfg.mm else None}
+                    "mm": [self.cfg.mm_captions, self.cfg.mm_samples] if self.cfg.mm else None, "cleanup": cleanup}
 
         def run() -> dict:
             es = self.evalset(split, limit)
-            methods = {"generator": GeneratorMethod(self.bundle, sampling), "nearest_neighbour": self.nearest,
+            raw = GeneratorMethod(self.bundle, sampling)
+            ours: dict[str, Any] = {"generator": raw}
+            if cleanup["applied"]:
+                ours = {"generator_raw": raw,
+                        "generator": CleanedMethod(raw, "generator_raw", es.spec.skeleton, es.spec.fps)}
+            methods = {**ours, "nearest_neighbour": self.nearest,
                        "unconditional": GeneratorMethod(self.bundle, sampling, unconditional=True)}
             mm = MMSpec(self.cfg.mm_captions, self.cfg.mm_samples) if self.cfg.mm else None
             return generation_protocol(es, self.ev, methods, self.cfg.repeats, self.seed, mm, self.progress)
@@ -220,7 +272,7 @@ class Suite:
 
     def _sweep(self, name: str, variants: dict[str, Sampling], limit: int, repeats: int) -> dict:
         settings = {"split": "test", "limit": limit, "repeats": repeats,
-                    "variants": {k: to_dict(v) for k, v in variants.items()}}
+                    "variants": {k: to_dict(v) for k, v in variants.items()}, "output": "raw"}
 
         def run() -> dict:
             methods = {k: GeneratorMethod(self.bundle, s) for k, s in variants.items()}
@@ -231,11 +283,12 @@ class Suite:
 
     def _edit(self) -> dict:
         sampling = self.sampling()
+        cleanup = self.cleanup_identity()
         settings = {"split": "test", "limit": self.cfg.edit_limit, "repeats": self.cfg.edit_repeats,
-                    "tasks": list(self.cfg.edit_tasks), "sampling": to_dict(sampling)}
+                    "tasks": list(self.cfg.edit_tasks), "sampling": to_dict(sampling), "cleanup": cleanup}
         return self.section("edit", settings, lambda: edit_protocol(
             self.evalset("test", self.cfg.edit_limit), self.ev, self.bundle, sampling, self.cfg.edit_tasks,
-            self.cfg.edit_repeats, self.seed, self.progress))
+            self.cfg.edit_repeats, self.seed, self.progress, cleanup=cleanup["applied"]))
 
     def _retrieval(self) -> dict:
         settings = {"split": "test", "limit": self.cfg.limit, "repeats": self.cfg.retrieval_repeats}
@@ -277,6 +330,7 @@ class Suite:
         t0 = time.perf_counter()
         cfg = self.cfg
         sections: dict[str, dict] = {}
+        sections["reference/real"] = self._real_reference()
         sections["generation/test"] = self._generation("test", cfg.limit)
         if (self.source.root / "test_compositional.txt").is_file():
             sections["generation/test_compositional"] = self._generation("test_compositional",

@@ -5,6 +5,12 @@ Every task prints a table of ``mean ± 95 % CI`` over repeats (``--json``: the m
 JSON atomically). Protocols live in ``coamd.bench``; definitions in docs/metrics.md and
 docs/benchmark.md. Evaluation never changes a model: generation and editing go through the tasks
 API with the sampling flags given, fine-tuning (recognition ``--finetune-steps``) writes a new run.
+
+Generation and editing score what users get by default, the output after ``coamd.tasks.cleanup``
+(rows ``generator`` / ``<task>``), next to the raw network output (``generator_raw`` /
+``<task>/raw``; ``--raw``: raw rows only). Their tables also show the real captured motion
+reference row (physics of every Bandai-Namco/HDM05 clip under ``--realdata``, default
+../shared/realdata; JSON ``real_reference``) and each row's physics ÷ real (``physics_vs_real``).
 """
 
 from __future__ import annotations
@@ -84,6 +90,16 @@ def _sampling(p: argparse.ArgumentParser) -> None:
     g.add_argument("--sampler", default=None, help="flow-head ODE sampler: euler, heun or dopri5")
     g.add_argument("--ode-steps", type=int, default=None, help="euler/heun steps per token sample")
     g.add_argument("--batch-size", type=int, default=None, help="motions generated together")
+    p.add_argument("--raw", action="store_true", help="score the raw network output only (default: the cleaned "
+                                                      "output, as users get it, and the raw output beside it)")
+    _realdata(p)
+
+
+def _realdata(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--realdata", default=None, help="real captured motion for the physics reference row (default: "
+                                                    "../shared/realdata beside the repository; skipped with a "
+                                                    "reason when absent)")
+    p.add_argument("--no-realdata", action="store_true", help="leave out the real captured reference row")
 
 
 def _options_generation(p: argparse.ArgumentParser) -> None:
@@ -177,7 +193,29 @@ def _evaluate(args: argparse.Namespace, progress: bool | None) -> dict[str, Any]
         rows = reconstruction_protocol(evalset, evaluators, bundle, args.repeats, args.seed, progress)
     else:
         rows = _generate_or_edit(args, bundle, evaluators, evalset, settings, progress)
+        return {"settings": settings, "rows": rows, **_real_reference(args, rows)}
     return {"settings": settings, "rows": rows}
+
+
+def _real_reference(args: argparse.Namespace, rows: dict) -> dict[str, Any]:
+    """``real_reference`` (rows, or why skipped) and ``physics_vs_real`` for a generation/edit result."""
+    from ..bench.context import find_realdata
+    from ..bench.realref import REAL_ROW, load_real_sets, physics_vs_real, real_reference
+    from ..data.registry import get_spec
+    from ..text.cache import cache_root
+
+    if args.no_realdata:
+        return {"real_reference": {"skipped": "--no-realdata"}}
+    root, why = find_realdata(args.realdata)
+    if root is None:
+        return {"real_reference": {"skipped": why}}
+    sets, missing = load_real_sets(root, cache_root() / "realdata")
+    if not sets:
+        return {"real_reference": {"skipped": "; ".join(missing) or f"{root}: no real clips"}}
+    spec = get_spec(next(iter(sets)))
+    real = real_reference(sets, spec.skeleton, spec.fps, args.seed)
+    return {"real_reference": {"realdata": str(root), "rows": real},
+            "physics_vs_real": physics_vs_real(rows, real[REAL_ROW])}
 
 
 def _sampling_of(args: argparse.Namespace, bundle: Any) -> Any:
@@ -203,15 +241,21 @@ def _generate_or_edit(args: argparse.Namespace, bundle: Any, evaluators: Any, ev
         if bad or not tasks:
             raise CoamdError(f"--task: {bad[0] if bad else '(empty)'!r} is not one of {', '.join(EDITS)} or all")
         settings["tasks"] = tasks
-        return protocols.edit_protocol(evalset, evaluators, bundle, sampling, tasks, args.repeats, args.seed, progress)
+        cleanup = _cleanup_settings(args, settings)
+        return protocols.edit_protocol(evalset, evaluators, bundle, sampling, tasks, args.repeats, args.seed, progress,
+                                       cleanup=cleanup)
     if args.samples is not None:
         motions, texts = _read_samples(args.samples, bundle)
         settings["samples"] = str(args.samples)
         return protocols.samples_protocol(evalset, evaluators, motions, texts, args.repeats, args.seed, progress)
     from ..bench.evalset import EvalSet
-    from ..bench.methods import GeneratorMethod, NearestNeighbour
+    from ..bench.methods import CleanedMethod, GeneratorMethod, NearestNeighbour
 
-    methods: dict[str, Any] = {"generator": GeneratorMethod(bundle, sampling)}
+    raw = GeneratorMethod(bundle, sampling)
+    methods: dict[str, Any] = {"generator": raw}
+    if _cleanup_settings(args, settings):
+        spec = evalset.spec
+        methods = {"generator_raw": raw, "generator": CleanedMethod(raw, "generator_raw", spec.skeleton, spec.fps)}
     if args.baselines:
         train = EvalSet(evalset.source, "train", seed=args.seed).index
         methods["nearest_neighbour"] = NearestNeighbour(bundle, train, progress=progress is not False)
@@ -225,6 +269,17 @@ def _generate_or_edit(args: argparse.Namespace, bundle: Any, evaluators: Any, ev
         mm = protocols.MMSpec(args.mm_captions, args.mm_samples)
         settings["mm"] = {"captions": args.mm_captions, "samples": args.mm_samples}
     return protocols.generation_protocol(evalset, evaluators, methods, args.repeats, args.seed, mm, progress)
+
+
+def _cleanup_settings(args: argparse.Namespace, settings: dict) -> bool:
+    """Whether generated/edited rows get the cleanup stage (recorded in ``settings["cleanup"]``)."""
+    from ..bench.methods import cleanup_function
+
+    fn, why = cleanup_function()
+    if args.raw:
+        why = "--raw"
+    settings["cleanup"] = {"applied": fn is not None and not args.raw, **({"why": why} if why else {})}
+    return settings["cleanup"]["applied"]
 
 
 def _read_samples(path: str, bundle: Any) -> tuple[list, list[str]]:
@@ -281,9 +336,23 @@ def _recognition(args: argparse.Namespace, bundle: Any, source: Any, settings: d
 
 
 def _print_tables(result: dict) -> None:
-    from ..bench.report import GEN_COLUMNS, RECON_COLUMNS, RETRIEVAL_COLUMNS, metric_table
+    from ..bench.realref import DISPLAY, REAL_ROW, ratio_text, real_row_label
+    from ..bench.report import (
+        GEN_COLUMNS,
+        RECON_COLUMNS,
+        RETRIEVAL_COLUMNS,
+        ROW_NAMES,
+        metric_table,
+        row_names,
+        with_real_row,
+    )
 
     s, rows = result["settings"], result["rows"]
+    names = {**ROW_NAMES, **row_names(rows)}
+    real = result.get("real_reference", {})
+    if real.get("rows", {}).get(REAL_ROW):
+        rows = with_real_row(rows, real["rows"])
+        names[REAL_ROW] = real_row_label(real["rows"])
     task = s["task"]
     if task == "retrieval":
         cols, label = RETRIEVAL_COLUMNS, "protocol"
@@ -294,4 +363,14 @@ def _print_tables(result: dict) -> None:
     where = s.get("evalset", {}).get("per_draw")
     print(f"coamd eval {task}: {s['data']} split {s['split']}" + (f", {where} samples per draw" if where else "") +
           f", {s['repeats']} repeat(s); mean ± 95% CI")
-    print("\n".join(metric_table(rows, cols, label)))
+    cleanup = s.get("cleanup")
+    if cleanup:
+        print("cleanup: " + ("applied to the generator/edit rows; '(raw)' rows are the network output" if
+                             cleanup["applied"] else f"not applied ({cleanup.get('why')})"))
+    print("\n".join(metric_table(rows, cols, label, names)))
+    if "skipped" in real:
+        print(f"real captured reference row: skipped ({real['skipped']})")
+    for row, ratios in result.get("physics_vs_real", {}).items():
+        if row != REAL_ROW:
+            print(f"{names.get(row, row)} vs real captured: " +
+                  ", ".join(f"{DISPLAY[k][0]} {ratio_text(v)}" for k, v in ratios.items()))

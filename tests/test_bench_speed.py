@@ -33,6 +33,10 @@ def test_cli_json_has_times_settings_and_nfe(capsys):
     # one transformer forward per decoding step over cond + uncond together; euler: ode_steps head evals per step
     assert run["transformer_forwards"] == 3 and run["sequences_per_forward"] == 2
     assert run["head_evaluations"] == 3 * 2
+    # the default cleanup (coamd.tasks.cleanup) is timed on its own, with its share of the generation time
+    if run["cleanup_seconds_per_motion"] is not None:
+        assert run["cleanup_seconds_per_motion"] > 0
+        assert run["cleanup_share"] == pytest.approx(run["cleanup_seconds_per_motion"] / run["seconds_per_motion"])
 
 
 def test_nfe_follows_the_sampler_and_cfg_off_halves_the_batch():
@@ -43,6 +47,7 @@ def test_nfe_follows_the_sampler_and_cfg_off_halves_the_batch():
     assert run.head_evaluations > 2 * 3                     # heun: more than one evaluation per step
     text = format_report(heun)
     assert "random weights" in text and "heun x 3 ODE steps" in text and "2 x 2 seq" in text
+    assert "cleanup s/motion" in text and "with cleanup" in text
 
 
 def test_trained_weights_encode_the_prompt_once(tmp_path):

@@ -8,6 +8,11 @@ the de-normalisation to joints in metres. Reported: seconds per motion (batch ti
 mean over ``repeats`` timed runs after one untimed warm-up run), and the network evaluations of a
 run from the generator's ``stats``: transformer forwards and flow-head evaluations (NFE).
 
+The kinematic cleanup that ``coamd generate`` applies by default (``coamd.tasks.cleanup``) is timed
+on its own, on the motions of every timed run (one motion at a time, as the tasks API does), and
+reported as cleanup seconds per motion and as a share of the generation time; the sum is what a
+user waits for per motion.
+
 Weights: a bundle (``checkpoint``) or, without one, randomly initialised models of a named
 config (``paper``, ``cpu-small``): timing does not depend on the weights' values, except for
 the adaptive ``dopri5`` sampler, whose step count does (random weights make it take more steps
@@ -49,6 +54,14 @@ class SpeedRun:
     transformer_forwards: int           # per run; each covers 2 x batch sequences when CFG is on
     head_evaluations: int               # flow-head velocity evaluations (NFE) per run, cond + uncond batched
     sequences_per_forward: int
+    cleanup_seconds_per_motion: float | None = None     # coamd.tasks.cleanup alone (None: not available)
+
+    @property
+    def cleanup_share(self) -> float | None:
+        """Cleanup time as a fraction of the generation time per motion."""
+        if self.cleanup_seconds_per_motion is None or self.seconds_per_motion <= 0:
+            return None
+        return self.cleanup_seconds_per_motion / self.seconds_per_motion
 
     @property
     def spread(self) -> float:
@@ -76,6 +89,7 @@ class SpeedReport:
         out = asdict(self)
         for run, d in zip(self.runs, out["runs"]):
             d["seconds_per_motion_std"] = run.spread
+            d["cleanup_share"] = run.cleanup_share
         return out
 
 
@@ -120,8 +134,9 @@ def _sync(device: torch.device) -> None:
 
 
 def time_batch(bundle: Bundle, emb: torch.Tensor, batch: int, tokens: int, sampling: Sampling,
-               seed: int) -> tuple[float, dict[str, Any]]:
-    """Seconds for one end-to-end run of ``batch`` motions of ``tokens`` tokens, and the generator's stats."""
+               seed: int, motions_out: list | None = None) -> tuple[float, dict[str, Any]]:
+    """Seconds for one end-to-end run of ``batch`` motions of ``tokens`` tokens, and the generator's stats
+    (the motions are appended to ``motions_out`` when given)."""
     cond = emb.expand(batch, -1).contiguous()                                    # (B, D)
     lengths = torch.full((batch,), tokens, device=bundle.device)
     rng = torch.Generator(bundle.device).manual_seed(seed)
@@ -137,7 +152,24 @@ def time_batch(bundle: Bundle, emb: torch.Tensor, batch: int, tokens: int, sampl
     seconds = time.perf_counter() - t0
     if len(motions) != batch or motions[0].shape[0] != tokens * bundle.unit_length:
         raise CoamdError(f"bench: expected {batch} motions of {tokens * bundle.unit_length} frames")
+    if motions_out is not None:
+        motions_out.extend(motions)
     return seconds, stats
+
+
+def time_cleanup(bundle: Bundle, motions: list[np.ndarray]) -> float | None:
+    """Mean seconds of ``coamd.tasks.cleanup.cleanup_motion`` per motion (None when the module is absent)."""
+    from .methods import cleanup_function
+
+    fn, _ = cleanup_function()
+    if fn is None or not motions:
+        return None
+    fps = float(bundle.fps)
+    fn(motions[0], fps=fps, skeleton=bundle.skeleton)                             # warm-up (imports, caches)
+    t0 = time.perf_counter()
+    for m in motions:
+        fn(m, fps=fps, skeleton=bundle.skeleton)
+    return (time.perf_counter() - t0) / len(motions)
 
 
 def bench_generate(config: str = "cpu-small", checkpoint: str | os.PathLike | None = None, *,
@@ -177,15 +209,16 @@ def bench_generate(config: str = "cpu-small", checkpoint: str | os.PathLike | No
     try:
         for b in batches:
             time_batch(bundle, emb, b, tokens, warm, seed)            # warm-up: allocator, kernels, caches
-            times, stats = [], {}
+            times, stats, made = [], {}, []
             for r in range(repeats):
-                seconds, stats = time_batch(bundle, emb, b, tokens, sampling, seed + r)
+                seconds, stats = time_batch(bundle, emb, b, tokens, sampling, seed + r, made)
                 times.append(seconds)
                 bar.update(1)
             report.runs.append(SpeedRun(batch=b, seconds_per_motion=statistics.fmean(times) / b,
                                         seconds_per_batch=times, transformer_forwards=int(stats["steps"]),
                                         head_evaluations=int(stats["nfe"]),
-                                        sequences_per_forward=b * (2 if report.cfg_batched else 1)))
+                                        sequences_per_forward=b * (2 if report.cfg_batched else 1),
+                                        cleanup_seconds_per_motion=time_cleanup(bundle, made)))
     finally:
         bar.close()
     return report
@@ -201,10 +234,17 @@ def format_report(r: SpeedReport) -> str:
          f"torch {r.torch}"),
         (f"{r.frames} frames ({r.tokens} tokens) per motion; {s['steps']} coarse-to-fine steps, CFG {s['cfg']:g}"
          f"{' (cond + uncond in one batch)' if r.cfg_batched else ''}, {solver}; text encoding {r.text_encoding}"),
-        f"{'batch':>5}  {'s/motion':>9}  {'+-':>6}  {'s/batch':>9}  {'transformer fwd':>15}  {'head evals (NFE)':>16}",
+        (f"{'batch':>5}  {'s/motion':>9}  {'+-':>6}  {'s/batch':>9}  {'transformer fwd':>15}  "
+         f"{'head evals (NFE)':>16}  {'cleanup s/motion':>16}  {'with cleanup':>12}"),
     ]
     for run in r.runs:
+        clean = run.cleanup_seconds_per_motion
+        extra = (f"{clean:>9.4f} (+{100 * run.cleanup_share:.0f}%)" if clean is not None else f"{'n/a':>16}")
+        total = f"{run.seconds_per_motion + clean:>12.3f}" if clean is not None else f"{'–':>12}"
         lines.append(f"{run.batch:>5}  {run.seconds_per_motion:>9.3f}  {run.spread:>6.3f}  "
                      f"{statistics.fmean(run.seconds_per_batch):>9.3f}  "
-                     f"{f'{run.transformer_forwards} x {run.sequences_per_forward} seq':>15}  {run.head_evaluations:>16}")
+                     f"{f'{run.transformer_forwards} x {run.sequences_per_forward} seq':>15}  {run.head_evaluations:>16}  "
+                     f"{extra:>16}  {total}")
+    lines.append("s/motion: generation and AE decoding (what --raw gives); cleanup s/motion: coamd.tasks.cleanup "
+                 "alone per motion (applied by default), with its share of s/motion; with cleanup: the sum.")
     return "\n".join(lines)

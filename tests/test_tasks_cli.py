@@ -58,6 +58,13 @@ def test_generate_writes_samples(ckpt, tmp_path, capsys):
     with np.load(out / "samples.npz") as z:
         assert list(z["lengths"]) == [40, 40, 60, 60] and list(z["seeds"]) == [4, 5, 6, 7]
         np.testing.assert_array_equal(z["motions"][2, :60], np.load(out / "002_a_person_jumps.npy"))
+        assert bool(z["cleanup"])                                     # cleaned by default
+        cleaned = z["motions"][2, :60]
+    assert main(["generate", "a person walks", "a person jumps", "--length", "2,3", "--num-samples", "2", "--raw",
+                 "--checkpoint", ckpt, "--format", "npy", "-o", str(tmp_path / "raw"), "--seed", "4"]) == 0
+    assert "raw network output" in capsys.readouterr().out
+    with np.load(tmp_path / "raw" / "samples.npz") as z:
+        assert not bool(z["cleanup"]) and not np.allclose(z["motions"][2, :60], cleaned)
     prompts = tmp_path / "p.txt"
     prompts.write_text("walk forward#2\nsit down#auto\n")
     assert main(["generate", "--prompts", str(prompts), "--sequence", "--checkpoint", ckpt, "--format", "npy,html",

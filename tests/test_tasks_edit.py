@@ -158,7 +158,7 @@ def test_body_part_edit_keeps_the_joints_and_the_constraint_pulls_the_decoder(bu
     assert held.report["joint_drift_cm_decoded"] < 0.25 * free.report["joint_drift_cm_decoded"]
     assert held.report["joint_drift_cm_decoded"] < 2.0 * held.report["ae_error_cm"]
     assert held.report["join_bone_change_cm"] < 0.01                  # pelvis-spine1 keeps its source length
-    raw = edit(bundle, source, "a person waves", joints="upper", seed=0, exact=False)
+    raw = edit(bundle, source, "a person waves", joints="upper", seed=0, exact=False, cleanup=False)
     assert raw.report["joint_drift_cm"] == raw.report["joint_drift_cm_decoded"] > 0
 
 

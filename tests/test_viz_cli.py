@@ -113,3 +113,22 @@ def test_render_real_bvh_and_amc(tmp_path, realdata):
     gif = tmp_path / "kick.gif"
     assert main(["render", str(kick_amc), "-o", str(gif), "--size", "64", "64", "--trail"]) == 0
     assert len(_gif_frames(gif)) == motions[1].shape[0]
+
+
+def test_contacts_are_marked_under_planted_feet(tmp_path):
+    from imageio.v3 import imread
+
+    from coamd.data.synth import synthesize_clip
+
+    stand = tmp_path / "stand.npy"
+    np.save(stand, synthesize_clip(np.random.default_rng(0), ["stand"]).joints[:10])
+    plain, marked = tmp_path / "plain.png", tmp_path / "marked.png"
+    assert main(["render", str(stand), "-o", str(plain)]) == 0
+    assert main(["render", str(stand), "-o", str(marked), "--contacts"]) == 0
+    amber = np.array([0xF2, 0xA9, 0x00])
+
+    def amber_pixels(path):
+        img = imread(path)[..., :3].astype(int)
+        return int((np.abs(img - amber).sum(-1) < 90).sum())
+
+    assert amber_pixels(plain) == 0 and amber_pixels(marked) > 20      # the standing feet are marked

@@ -12,7 +12,7 @@ import json
 
 from ..errors import CoamdError
 from . import add_common, new_parser
-from .generate import add_checkpoint, add_output, add_sampling, check_out, sampling_from
+from .generate import add_checkpoint, add_output, add_raw, add_sampling, check_out, sampling_from
 
 
 def register(sub) -> None:
@@ -37,6 +37,7 @@ def register(sub) -> None:
     p.add_argument("--no-exact", dest="exact", action="store_false",
                    help="keep the decoder's result as it is (no final overwrite of kept joints / path snap)")
     add_sampling(p)
+    add_raw(p)
     add_checkpoint(p)
     add_output(p)
     add_common(p, device=True, seed=True)
@@ -67,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
     sampling_from(args)
     bundle = load_bundle(args.checkpoint, device=args.device)
     result = edit(bundle, source.joints, text, task=args.task, keep=args.keep, joints=args.joints,
-                  trajectory=args.trajectory, seed=args.seed, sampling=sampling_from(args, bundle), exact=args.exact)
+                  trajectory=args.trajectory, seed=args.seed, sampling=sampling_from(args, bundle), exact=args.exact,
+                  cleanup=not args.raw)
     result.save(out, formats, overwrite=args.overwrite)
     print(f"{out}: edited {result.report['seconds']} s ({result.report['regenerated_tokens']}/"
           f"{result.report['tokens']} tokens regenerated) as {','.join(formats)} + compare + report.json")

@@ -31,6 +31,12 @@ def add_sampling(p: argparse.ArgumentParser) -> None:
                    help="MAR gradient-guidance step (0 = off; upstream's 0.5+λ is LAMBDA here)")
 
 
+def add_raw(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--raw", action="store_true",
+                   help="hand out the network output untouched: no cleanup (by default every motion is fitted to "
+                        "constant bone lengths, with planted feet held, no floor penetration and no jitter)")
+
+
 def add_output(p: argparse.ArgumentParser, default: str = "npy,gif") -> None:
     p.add_argument("-o", "--out", required=True, metavar="OUT_DIR", help="output folder (must not exist or be empty)")
     p.add_argument("--format", default=default, metavar="LIST",
@@ -72,6 +78,7 @@ def register(sub) -> None:
     p.add_argument("--num-samples", type=int, default=1, metavar="N", help="samples per text (default: 1)")
     p.add_argument("--batch-size", type=int, default=None, metavar="B", help="samples decoded together (default: 32)")
     add_sampling(p)
+    add_raw(p)
     add_checkpoint(p)
     add_output(p)
     add_common(p, device=True, seed=True)
@@ -111,13 +118,14 @@ def run(args: argparse.Namespace) -> int:
     notes: list[str] = []
     if args.sequence:
         result = generate_sequence(bundle, texts, seconds, num_samples=args.num_samples, seed=args.seed,
-                                   sampling=sampling, progress=None)
+                                   sampling=sampling, progress=None, cleanup=not args.raw)
     else:
         result = generate(bundle, texts, seconds, num_samples=args.num_samples, seed=args.seed, sampling=sampling,
-                          progress=None, notes=notes)
+                          progress=None, notes=notes, cleanup=not args.raw)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     result.save(out, formats, overwrite=args.overwrite)
     secs = ", ".join(f"{n / result.fps:.1f}" for n in result.lengths[:8]) + (", ..." if len(result) > 8 else "")
-    print(f"{out}: {len(result)} motion(s) ({secs} s) as {','.join(formats)} + samples.npz")
+    kind = "raw network output" if args.raw else "cleaned"
+    print(f"{out}: {len(result)} motion(s) ({secs} s, {kind}) as {','.join(formats)} + samples.npz")
     return 0

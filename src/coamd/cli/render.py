@@ -32,6 +32,9 @@ def register(sub) -> None:
     p.add_argument("--size", type=int, nargs=2, default=None, metavar=("W", "H"),
                    help="size of one panel in pixels (default: 480 480; 240 320 for .png key frames)")
     p.add_argument("--trail", action="store_true", help="draw fading trails behind hands, feet and head")
+    p.add_argument("--contacts", action="store_true",
+                   help="mark planted feet (as the cleanup stage detects them) on the floor under the toes "
+                        "(GIF, MP4 and PNG)")
     p.add_argument("--camera", choices=("auto", "fit", "follow"), default="auto",
                    help="fixed view of the whole motion, a view following the root, or auto (default)")
     p.add_argument("--index", type=int, nargs="+", metavar="I",
@@ -94,7 +97,7 @@ def load_samples(path: Path, index: list[int] | None) -> list[tuple]:
 def run(args: argparse.Namespace) -> int:
     from ..errors import CoamdError, MotionFormatError
     from ..io import load_motion
-    from ..skeleton import CANONICAL_FPS
+    from ..skeleton import CANONICAL_FPS, SMPL22
     from ..viz import render
 
     _check_args(args)
@@ -113,8 +116,14 @@ def run(args: argparse.Namespace) -> int:
     titles = list(args.titles) if args.titles else [t for _, t in items]
     if len(titles) != len(items):
         raise CoamdError(f"--titles: got {len(titles)} titles for {len(items)} motions")
+    contacts = None
+    if args.contacts:
+        from ..tasks.contacts import detect_contacts
+
+        contacts = [detect_contacts(x, SMPL22, CANONICAL_FPS) for x, _ in items]
     out = render([x for x, _ in items], args.out, titles=titles, fps=CANONICAL_FPS, out_fps=args.fps,
-                 size=tuple(args.size) if args.size else None, camera=args.camera, trail=args.trail)
+                 size=tuple(args.size) if args.size else None, camera=args.camera, trail=args.trail,
+                 contacts=contacts)
     print(f"wrote {out}")
     return 0
 

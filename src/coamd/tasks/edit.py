@@ -22,6 +22,8 @@ bit-exact in latent space.
 * Trajectory (``trajectory``): the same constraint on the decoded pelvis XZ path ((T, 2) metres at
   20 fps, or (T, 3) whose columns 0 and 2 are used; frames past its end are free). With
   ``exact`` the whole body is then shifted on the ground plane onto the path.
+* Cleanup (``cleanup``, default on): the result is fitted to the source's bone lengths with planted
+  feet and no jitter (:mod:`.cleanup`); kept frames and kept joints are restored exactly after it.
 """
 
 from __future__ import annotations
@@ -102,6 +104,19 @@ def _bone_change(motion: np.ndarray, source: np.ndarray, kept: list[int], skelet
     return float(np.abs(lengths(motion) - lengths(source)).mean())
 
 
+def _snap_to_path(motion: np.ndarray, path: np.ndarray, root: int) -> np.ndarray:
+    """Shift the whole body on the ground plane so the root follows ``path`` (T', 2) exactly (frames past
+    its end keep the last shift)."""
+    out = motion.copy()
+    T, n = len(out), min(len(out), len(path))
+    off = np.zeros((T, 2), np.float32)
+    off[:n] = path[:n] - out[:n, root][:, [0, 2]]
+    off[n:] = off[n - 1]
+    out[..., 0] += off[:, None, 0]
+    out[..., 2] += off[:, None, 1]
+    return out
+
+
 def _mean_dist_cm(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b, axis=-1).mean() * 100.0) if a.size else 0.0
 
@@ -109,8 +124,12 @@ def _mean_dist_cm(a: np.ndarray, b: np.ndarray) -> float:
 def edit(bundle: Bundle, source: np.ndarray, text: str, *, task: str | None = None, keep: str | None = None,
          joints: str | list[int] | None = None, trajectory: str | os.PathLike | np.ndarray | None = None,
          seed: int = 0, sampling: Sampling | None = None, constraint_iters: int = 8, refine_iters: int = 80,
-         constraint_lr: float = 0.05, fade: int = 4, exact: bool = True) -> EditResult:
-    """Edit ``source`` (T, J, 3) metres to match ``text``; see the module docstring for the modes."""
+         constraint_lr: float = 0.05, fade: int = 4, exact: bool = True, cleanup: bool = True) -> EditResult:
+    """Edit ``source`` (T, J, 3) metres to match ``text``; see the module docstring for the modes.
+
+    ``cleanup`` fits the result to the source's skeleton with planted feet (:mod:`.cleanup`), keeping
+    the kept frames and joints where they were; False returns the decoded edit without it.
+    """
     skel, unit, fps = bundle.skeleton, bundle.unit_length, bundle.fps
     try:
         src = validate_motion(source, skel, "source motion")
@@ -189,12 +208,19 @@ def edit(bundle: Bundle, source: np.ndarray, text: str, *, task: str | None = No
         report["trajectory_frames"] = n
         report["trajectory_error_cm_decoded"] = round(_mean_dist_cm(out[:n, skel.root][:, [0, 2]], path[:n]), 3)
         if exact:
-            off = np.zeros((T, 2), np.float32)
-            off[:n] = path[:n] - out[:n, skel.root][:, [0, 2]]
-            off[n:] = off[n - 1]
-            out[..., 0] += off[:, None, 0]
-            out[..., 2] += off[:, None, 1]
+            out = _snap_to_path(out, path, skel.root)
     out = blend_kept(out, src, keep_f, fade)
+    report["cleanup"] = cleanup
+    if cleanup:
+        from .cleanup import cleanup_motion
+
+        pins = np.zeros(out.shape[:2], bool)
+        pins[keep_f] = True
+        if exact:  # without exact, kept joints stay where the decoder put them (as without cleanup)
+            pins[:, kept_j] = True
+        out = cleanup_motion(out, fps, skel, keep=pins if pins.any() else None, source=src if pins.any() else None)
+        if path is not None and exact:  # smoothing moved the pelvis by millimetres: back onto the path
+            out = blend_kept(_snap_to_path(out, path, skel.root), src, keep_f, fade)
     if kept_j:
         report["joint_drift_cm"] = round(_mean_dist_cm(out[:, kept_j], src[:, kept_j]), 3)
     if path is not None:

@@ -168,6 +168,7 @@ class GenerationResult:
     config: dict[str, Any] = field(default_factory=dict)
     segments: list[list[int]] = field(default_factory=list)
     fps: float = 20.0
+    cleaned: bool = False           # whether the cleanup stage (:mod:`.cleanup`) was applied
 
     def __len__(self) -> int:
         return len(self.motions)
@@ -213,12 +214,23 @@ def generate_tokens(bundle: Bundle, texts: list[str], token_lengths: list[int], 
                         sampler=sampling.sampler, ode_steps=sampling.ode_steps, generator=rng, on_step=hook)
 
 
+def finish(bundle: Bundle, motions: list[np.ndarray], cleanup: bool) -> list[np.ndarray]:
+    """What generation hands out: the cleaned motions (:mod:`.cleanup`), or the network output as is."""
+    if not cleanup:
+        return motions
+    from .cleanup import cleanup_motion
+
+    return [cleanup_motion(m, bundle.fps, bundle.skeleton) for m in motions]
+
+
 def generate(bundle: Bundle, texts: Sequence[str] | str, lengths: LengthArg | Sequence[LengthArg] = None, *,
              num_samples: int = 1, seed: int = 0, sampling: Sampling | None = None, progress: bool | None = None,
-             notes: list[str] | None = None) -> GenerationResult:
+             notes: list[str] | None = None, cleanup: bool = True) -> GenerationResult:
     """Generate ``num_samples`` motions per text; ``lengths`` in seconds (one or one per text) or None = auto.
 
     ``notes`` (a list) receives human-readable remarks, e.g. that a long length is chained.
+    ``cleanup`` fits every motion to a constant-bone skeleton with planted feet (:mod:`.cleanup`);
+    False returns the network output untouched.
     """
     from .long_motion import generate_chain, split_long
 
@@ -260,8 +272,10 @@ def generate(bundle: Bundle, texts: Sequence[str] | str, lengths: LengthArg | Se
     finally:
         bar.close()
     config = {"texts": texts, "lengths_seconds": seconds, "num_samples": num_samples, "seed": seed,
-              "sampling": to_dict(sampling), "checkpoint": str(bundle.root) if bundle.root else None,
+              "sampling": to_dict(sampling), "cleanup": cleanup,
+              "checkpoint": str(bundle.root) if bundle.root else None,
               "bundle": bundle.meta.get("name"), "device": str(bundle.device)}
-    return GenerationResult(motions=[m for m in motions if m is not None],
+    return GenerationResult(motions=finish(bundle, [m for m in motions if m is not None], cleanup),
                             texts=[t for t in texts for _ in range(num_samples)],
-                            seeds=[seed + j for j in range(N)], config=config, segments=segments, fps=bundle.fps)
+                            seeds=[seed + j for j in range(N)], config=config, segments=segments, fps=bundle.fps,
+                            cleaned=cleanup)

@@ -34,6 +34,7 @@ from .generate import (
     Sampling,
     check_texts,
     estimate_tokens,
+    finish,
     per_text,
     sampling_settings,
     seconds_to_tokens,
@@ -150,8 +151,11 @@ def generate_chain(bundle: Bundle, plan: Sequence[tuple[str, int]], num_samples:
 
 def generate_sequence(bundle: Bundle, texts: Sequence[str], lengths: LengthArg | Sequence[LengthArg] = None, *,
                       num_samples: int = 1, seed: int = 0, sampling: Sampling | None = None,
-                      progress: bool | None = None) -> GenerationResult:
-    """One long motion per sample that performs ``texts`` in order; ``lengths`` per segment (seconds or auto)."""
+                      progress: bool | None = None, cleanup: bool = True) -> GenerationResult:
+    """One long motion per sample that performs ``texts`` in order; ``lengths`` per segment (seconds or auto).
+
+    ``cleanup`` as in :func:`.generate.generate` (the whole chained motion is fitted at once).
+    """
     texts = check_texts(texts)
     if num_samples < 1:
         raise CoamdError(f"--num-samples: must be at least 1, got {num_samples}")
@@ -185,9 +189,9 @@ def generate_sequence(bundle: Bundle, texts: Sequence[str], lengths: LengthArg |
         bar.close()
     config = {"sequence": texts, "lengths_seconds": seconds, "num_samples": num_samples, "seed": seed,
               "overlap_frames": P * bundle.unit_length, "chunks": [list(c) for c in plan],
-              "sampling": to_dict(sampling),
+              "sampling": to_dict(sampling), "cleanup": cleanup,
               "checkpoint": str(bundle.root) if bundle.root else None, "bundle": bundle.meta.get("name"),
               "device": str(bundle.device)}
     joined = "; ".join(texts)
-    return GenerationResult(motions=motions, texts=[joined] * num_samples, seeds=seeds, config=config,
-                            segments=[list(starts) for _ in motions], fps=bundle.fps)
+    return GenerationResult(motions=finish(bundle, motions, cleanup), texts=[joined] * num_samples, seeds=seeds,
+                            config=config, segments=[list(starts) for _ in motions], fps=bundle.fps, cleaned=cleanup)

@@ -82,6 +82,7 @@ def save_generation(result, out_dir: str | os.PathLike, formats: Sequence[str] =
         save_npz(tmp / "samples.npz", motions=result.padded(), lengths=np.array(result.lengths, np.int64),
                  texts=np.array(result.texts, dtype=str), seeds=np.array(result.seeds, np.int64),
                  fps=np.array(result.fps, np.float32), skeleton=np.array("smpl22"), segments=segments,
+                 cleanup=np.array(bool(getattr(result, "cleaned", False))),
                  config=np.array(yaml.safe_dump(result.config, sort_keys=False)))
     return out
 

@@ -20,6 +20,12 @@ from .camera import Camera, Framing, floor_grid, grid_fade
 SIDE_COLOURS = {"left": "#1f64c8", "right": "#d2322d", "centre": "#2b2b2b"}
 BACKGROUND = "#fbfbf8"
 TRAIL_FRAMES = 12
+CONTACT_COLOUR = "#f2a900"
+
+
+def contact_joints(skeleton: Skeleton) -> tuple[int, ...]:
+    """The joint under which each foot contact is drawn: the toe of each ``foot_joints`` pair."""
+    return tuple(skeleton.foot_joints[1::2])
 
 
 @dataclass
@@ -29,6 +35,7 @@ class Panel:
     joints: np.ndarray
     framing: Framing
     title: str = ""
+    contacts: np.ndarray | None = None  # (T, K) bool: foot k planted at frame t (drawn on the floor)
 
 
 def chain_side(skeleton: Skeleton, chain: tuple[int, ...]) -> str:
@@ -127,11 +134,13 @@ class FigureRenderer:
             bones = [ax.plot([], [], color=SIDE_COLOURS[chain_side(skeleton, ch)], lw=lw, marker="o",
                              markersize=2.2 * lw, solid_capstyle="round", solid_joinstyle="round", zorder=4)[0]
                      for ch in skeleton.chains]
+            marks = ax.plot([], [], ls="", marker="o", markersize=8.0 * lw, markerfacecolor=CONTACT_COLOUR,
+                            markeredgecolor="#6b4a00", markeredgewidth=0.8 * unit, alpha=0.85, zorder=3.5)[0]
             ax.add_collection(grid)
             clock = ax.text(0.02, 0.02, "", transform=ax.transAxes, fontsize=self.font_pt * 0.8,
                             color="#666666", ha="left", va="bottom", zorder=10)
             self._artists.append({"grid": grid, "path_all": path_all, "path_done": path_done, "shadows": shadows,
-                                      "trails": trails, "bones": bones, "clock": clock})
+                                      "trails": trails, "bones": bones, "clock": clock, "marks": marks})
 
     @property
     def num_frames(self) -> int:
@@ -180,6 +189,10 @@ class FigureRenderer:
 
         if art["trails"] is not None:
             self._update_trails(panel, art["trails"], t, target)
+        if panel.contacts is not None:
+            feet = contact_joints(sk)
+            on = [j for k, j in enumerate(feet) if k < panel.contacts.shape[1] and panel.contacts[t, k]]
+            art["marks"].set_data(shadow_xy[on, 0], shadow_xy[on, 1])
 
     def _update_trails(self, panel: Panel, trails, t: int, target: np.ndarray) -> None:
         tips = [ch[-1] for ch in self.skeleton.chains]

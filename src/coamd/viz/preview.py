@@ -86,8 +86,10 @@ def build_renderer(
     cols: int | None = None,
     suptitle: str | None = None,
     view: Camera | None = None,
+    contacts: Sequence[np.ndarray | None] | None = None,
 ) -> FigureRenderer:
-    panels = [Panel(m, frame_motion(m, skeleton, camera, fps), t) for m, t in zip(motions, titles)]
+    contacts = list(contacts) if contacts is not None else [None] * len(motions)
+    panels = [Panel(m, frame_motion(m, skeleton, camera, fps), t, c) for m, t, c in zip(motions, titles, contacts)]
     cols = cols or min(len(panels), MAX_COLS)
     return FigureRenderer(panels, skeleton, fps=fps, size=(_even(size[0]), _even(size[1])), cols=cols,
                           camera=view, trail=trail, suptitle=suptitle)
@@ -99,6 +101,14 @@ def _retime(motions: list[np.ndarray], fps: float, out_fps: float | None) -> tup
     if out_fps is None or abs(out_fps - fps) < 1e-9:
         return motions, fps
     return [resample(m, fps, out_fps) for m in motions], out_fps
+
+
+def _resample_flags(flags: np.ndarray, fps: float, out_fps: float) -> np.ndarray:
+    """Per-frame flags (T, K) at ``out_fps`` (as many frames as `resample` makes): nearest input frame."""
+    T = flags.shape[0]
+    n = int(np.floor((T - 1) / fps * out_fps + 1e-6)) + 1
+    idx = np.clip(np.round(np.arange(n) * fps / out_fps).astype(int), 0, T - 1)
+    return flags[idx]
 
 
 def render_frames(
@@ -136,6 +146,7 @@ def save_png_strip(
     camera: str = "auto",
     lengths: Sequence[int] | None = None,
     view: Camera | None = None,
+    contacts: Sequence[np.ndarray | None] | None = None,
 ) -> Path:
     """Key frames (evenly spaced, first and last included) in one PNG: one row per motion."""
     from .video import write_png
@@ -144,11 +155,12 @@ def save_png_strip(
     if num_keyframes < 1:
         raise CoamdError(f"save_png_strip: num_keyframes must be >= 1, got {num_keyframes}")
     rows = []
-    for m, name in zip(arrays, names):
+    contacts = list(contacts) if contacts is not None else [None] * len(arrays)
+    for m, name, c in zip(arrays, names, contacts):
         keys = sorted({round(k) for k in np.linspace(0, m.shape[0] - 1, num_keyframes)})
         # One panel per key frame, all sharing the motion's framing, under one caption.
         renderer = build_renderer([m] * len(keys), [""] * len(keys), skeleton, fps, size, camera, False,
-                                  cols=len(keys), suptitle=name or None, view=view)
+                                  cols=len(keys), suptitle=name or None, view=view, contacts=[c] * len(keys))
         rows.append(renderer.draw(keys, clock=[f"{k / fps:.2f} s" for k in keys]))
     width = max(r.shape[1] for r in rows)
     pad = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows]
@@ -169,6 +181,7 @@ def render(
     lengths: Sequence[int] | None = None,
     progress: bool | None = None,
     view: Camera | None = None,
+    contacts: Sequence[np.ndarray | None] | None = None,
 ) -> Path:
     """Write a preview of one or more motions; the format follows the extension of ``out_path``.
 
@@ -176,7 +189,8 @@ def render(
     self-contained interactive viewer; ``.png``: a key-frame strip (see ``save_png_strip``).
     ``fps`` is the motions' frame rate; ``out_fps`` resamples so playback stays real time.
     ``size`` is one panel's (width, height) in pixels (default 480x480; 240x320 for strips). ``progress``: tqdm bar (None = only for
-    long renders).
+    long renders). ``contacts``: per motion a (T, K) bool array (or None) of planted feet, drawn as
+    markers on the floor under the toes (GIF, MP4 and PNG; the HTML viewer does not show them).
     """
     out_path = Path(out_path)
     suffix = out_path.suffix.lower()
@@ -187,14 +201,17 @@ def render(
     arrays, names = as_motion_list(motions, titles, skeleton, lengths)
     if suffix == ".png":
         return save_png_strip(arrays, out_path, titles=names, skeleton=skeleton, fps=fps, size=size or (240, 320),
-                              camera=camera, view=view)
+                              camera=camera, view=view, contacts=contacts)
     if suffix == ".html":
         from .html import write_html
 
         return write_html(arrays, out_path, titles=names, skeleton=skeleton, fps=fps, camera=camera, view=view)
     from .video import write_gif, write_mp4
 
+    if contacts is not None and out_fps is not None and abs(out_fps - fps) > 1e-9:
+        contacts = [None if c is None else _resample_flags(c, fps, out_fps) for c in contacts]
     arrays, fps = _retime(arrays, fps, out_fps)
-    renderer = build_renderer(arrays, names, skeleton, fps, size or (480, 480), camera, trail, view=view)
+    renderer = build_renderer(arrays, names, skeleton, fps, size or (480, 480), camera, trail, view=view,
+                              contacts=contacts)
     writer = write_gif if suffix == ".gif" else write_mp4
     return writer(out_path, renderer.draw, renderer.num_frames, fps, progress=progress)

@@ -101,7 +101,8 @@ def test_results_cover_every_section_and_the_report_says_what_it_is(suite_run):
         assert any(s.startswith("The generator rows compared with the baselines are the cleaned output") for s in res["summary"]["sentences"])
     assert "no-real-data" in sec["reference/real"]["skipped"]                # the real row says why it is missing
     assert "## Real captured motion (physics reference)\n\nSkipped: --realdata" in report
-    assert report.count("Real captured reference row: skipped (--realdata") == 2    # standard generation + edit
+    # under the standard generation table, the λ and sampler sweeps and the edit table (compositional: skipped)
+    assert report.count("Real captured reference row: skipped (--realdata") == 4
     assert "skipped" in sec["generation/test_compositional"]            # 17 samples < one pool of 32
     assert list(sec["guidance"]["rows"]) == ["ground_truth", "λ=0", "λ=0.5", "λ=1", "λ=2"]
     assert list(sec["samplers"]["rows"]) == ["ground_truth", "euler:1", "euler:2", "heun:1"]
@@ -151,7 +152,8 @@ def test_report_shows_the_real_captured_row_and_the_ratios(suite_run, tmp_path):
     label = "Real captured (Bandai-Namco, 2 clips)"
     chapters = {c.split("\n", 1)[0]: c for c in report.split("\n## ")}
     assert "2 Bandai-Namco clips (`bandai_namco/**/*.bvh`)" in chapters["Real captured motion (physics reference)"]
-    for title in ("Text-to-motion generation: standard test split", "Temporal editing (standard test split)"):
+    for title in ("Text-to-motion generation: standard test split", "Temporal editing (standard test split)",
+                  "Flow-head sampler and steps (standard test split)"):
         text = chapters[title]
         assert f"| {label} | – | – |" in text, title                       # no FID / R-precision
         assert "Physics against real captured motion" in text and "× real" in text, title

@@ -164,7 +164,7 @@ def summary(results: dict) -> dict[str, Any]:
     return {"comparison": items, "sentences": sentences, "physics_vs_real": ratios}
 
 
-RATIO_SECTIONS = ("generation/test", "generation/test_compositional", "edit")
+RATIO_SECTIONS = ("generation/test", "generation/test_compositional", "guidance", "samplers", "edit")  # + real row
 
 
 def real_rows(sections: dict) -> dict[str, dict]:
@@ -328,7 +328,7 @@ def render(results: dict, plots: dict[str, str] | None = None) -> str:
             names[REAL_ROW] = real_row_label(real["rows"])
         lines += metric_table(rows, cols, label, names) + [""]
         if with_real:
-            lines += _ratio_lines(name, results, sec["rows"], real, names)
+            lines += _ratio_lines(name, results, sec["rows"], real, names, label)
         if name in plots:
             lines += [f"![{title}]({plots[name]})", ""]
     lines += _retrieval(sections.get("retrieval")) + _recognition(sections) + _timing(sections)
@@ -369,7 +369,7 @@ def _real_section(sec: dict | None) -> list[str]:
     return out + metric_table(rows, PHYSICS_COLUMNS, "clips", names) + [""]
 
 
-def _ratio_lines(name: str, results: dict, rows: dict, real: dict, names: dict[str, str]) -> list[str]:
+def _ratio_lines(name: str, results: dict, rows: dict, real: dict, names: dict[str, str], label: str) -> list[str]:
     """The generated ÷ real table under a generation/edit table (or why the real row is missing)."""
     if "skipped" in real:
         return [f"Real captured reference row: skipped ({real['skipped']}).", ""]
@@ -383,8 +383,7 @@ def _ratio_lines(name: str, results: dict, rows: dict, real: dict, names: dict[s
             for row, r in ratios.items()]
     intro = (f"Physics against real captured motion ({real_row_label(real['rows'])}): each measure ÷ its real "
              "value, or both absolute values where the real value is zero.")
-    return [intro, ""] + table(
-        ["method" if name.startswith("generation") else "task"] + [DISPLAY[k][0] for k in keys], body) + [""]
+    return [intro, ""] + table([label] + [DISPLAY[k][0] for k in keys], body) + [""]
 
 
 def _retrieval(sec: dict | None) -> list[str]:

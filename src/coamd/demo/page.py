@@ -139,7 +139,9 @@ def generation(r: DemoReport) -> str:
                     for i, g in enumerate(r.generated))
     first = r.generated[0]
     return (f'<p class="lead">One motion per prompt, generated together in one batch by coarse-to-fine masked '
-            f'decoding with classifier-free guidance. Click a preview for the interactive 3D viewer.</p>'
+            f'decoding with classifier-free guidance, then cleaned: fitted to one set of bone lengths, planted '
+            f'feet held still, on the floor, without jitter (add <code>--raw</code> for the network output as it '
+            f'is). Click a preview for the interactive 3D viewer.</p>'
             f'<code class="cmd">coamd generate "{esc(first.text)}" --length {first.seconds:g} --format npy,bvh,gif '
             f'-o out/{_ck(r)}</code><div class="grid">{cards}</div>')
 
@@ -151,8 +153,9 @@ def sequence(r: DemoReport) -> str:
     texts = " ".join(f'"{esc(t)}"' for t in q.texts)
     body = f"<ol>{parts}</ol>"
     return (f'<p class="lead">One long motion performing several prompts in order: each segment after the first '
-            f'is generated as a continuation of the last second of the motion so far, and the joins are '
-            f'cross-faded.</p><code class="cmd">coamd generate --sequence {texts} --length '
+            f'is generated as a continuation of the last second of the motion so far, the joins are '
+            f'cross-faded, and the whole motion is cleaned like the ones above.</p>'
+            f'<code class="cmd">coamd generate --sequence {texts} --length '
             f'{",".join(f"{s:g}" for s in q.seconds)} -o out/long{_ck(r)}</code>'
             f'<div class="grid wide">{card(q.shown, "; ".join(q.texts), body)}</div>')
 

@@ -4,18 +4,18 @@ The networks output joint *positions*; nothing ties them to one rigid skeleton, 
 stretches bones, slides planted feet and jitters. This stage fits a motion to a skeleton an
 animator can use, in five steps (``cleanup=False`` / ``--raw`` everywhere skips it):
 
-1. **Smoothing**: a zero-phase Savitzky-Golay filter (cubic, ``smooth_window`` frames at 20 fps,
-   scaled with the frame rate) on joint positions. A cubic fit follows a jump's peak far better
-   than a moving average of the same width, while frame-to-frame jitter (the jerk, third
-   difference) is cut several-fold.
+1. **Smoothing**: a robust jerk penalty (:func:`smooth_positions`): each joint's path is the
+   closest one to the input whose jerk (third difference) is small, with a Huber penalty, so
+   frame-to-frame jitter is ironed out while a kick or a jump, a few large jerks, keeps its peak
+   (a fixed low-pass filter strong enough for the jitter cut a fast kick's peak by 25 cm).
 2. **Constant bones**: one length per bone (the median over frames, left and right averaged; from
    the ``source`` when an edit gives one, so regenerated frames fit the user's skeleton), joint
    rotations by inverse kinematics (:func:`coamd.io.ik.solve_ik`) and positions rebuilt by forward
    kinematics. Bone-length variation becomes 0 up to float precision. The refit turns what was
    bone stretch into small joint swings, so a second smoothing pass and refit follow. Keeping
    bone *directions* lets a stretched shin push the foot through the floor or lift it off; so
-   then hands and feet are put back where the network put them (after smoothing) by two-bone
-   limb IK (:mod:`.limbs`): knees and elbows bend to absorb the length difference.
+   then the feet are put back where the network put them (after smoothing) by two-bone leg IK
+   (:mod:`.limbs`): the knees bend to absorb the length difference.
 3. **Floor**: the floor is the 25th percentile of the per-frame lowest joint (robust to a stray
    dip); the motion is shifted so it lies at y = 0 (skipped for edits: the kept source frames
    define the floor).
@@ -26,7 +26,8 @@ animator can use, in five steps (``cleanup=False`` / ``--raw`` everywhere skips 
    a joint still below the floor (a knee through it) lifts the body around that moment, eased
    in and out over a few frames (:func:`lift_above_floor`).
 
-Cost: about 10 ms for a 10 s motion on one core (numpy, vectorised over frames).
+Cost: under 0.1 s for a 6 s motion on one core (numpy, vectorised over frames; timed by
+``coamd bench generate``).
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.linalg import solveh_banded
 from scipy.ndimage import maximum_filter1d
-from scipy.signal import savgol_filter
 
 from ..io.ik import solve_ik
 from ..skeleton import SMPL22, Skeleton, forward_kinematics
@@ -50,11 +51,11 @@ class CleanupSettings:
     """What the cleanup does; every step can be switched off."""
 
     smooth: bool = True
-    smooth_window: int = 9          # frames at 20 fps (odd); scaled with the motion's fps
-    smooth_order: int = 3
+    smooth_strength: float = 0.05   # weight of the jerk penalty (at 20 fps)
+    smooth_huber: float = 0.005     # jerk (m/frame^3 at 20 fps) above which it is penalised linearly
     passes: int = 2                 # smoothing passes (the second after the constant-bone refit)
     bones: bool = True
-    reach: bool = True              # after the refit, hands and feet reach their smoothed positions
+    reach: bool = True              # after the refit, the feet reach their smoothed positions
     floor: bool = True
     feet: bool = True
     contacts: ContactSettings = field(default_factory=ContactSettings)
@@ -98,14 +99,43 @@ def rigid_refit(joints: np.ndarray, skeleton: Skeleton, lengths: np.ndarray) -> 
     return pos
 
 
-def smooth_positions(joints: np.ndarray, fps: float, window: int = 9, order: int = 3) -> np.ndarray:
-    """Zero-phase Savitzky-Golay smoothing over time; ``window`` is in frames at 20 fps."""
+_D3 = np.array([-1.0, 3.0, -3.0, 1.0])  # third difference: jerk per frame^3
+
+
+def smooth_positions(joints: np.ndarray, fps: float = 20.0, strength: float = 0.05, huber: float = 0.005,
+                     iters: int = 8) -> np.ndarray:
+    """Jitter removal that keeps peaks: per joint, ``argmin_y |y - x|^2 + strength * sum_t H(|jerk_t(y)|)``.
+
+    ``jerk_t`` is the third difference of the joint's positions (metres per frame^3) and ``H`` the
+    Huber function with knee ``huber``: quadratic for small jerk (frame-to-frame jitter is ironed
+    out), linear for large jerk, so a genuine kick or jump (a few large jerks) costs little and
+    keeps its peak, unlike any fixed low-pass filter of comparable strength. Solved by iteratively
+    reweighted least squares, each step one banded (heptadiagonal) solve per joint. ``strength``
+    and ``huber`` are given at 20 fps and rescaled for other rates (same behaviour in seconds).
+    """
     x = np.asarray(joints, dtype=np.float64)
-    w = round(window * fps / 20.0) | 1
-    w = min(w, x.shape[0] if x.shape[0] % 2 else x.shape[0] - 1)
-    if w <= order + 1:
+    T = x.shape[0]
+    if T < 8 or strength <= 0:
         return x.copy()
-    return savgol_filter(x, w, order, axis=0, mode="interp")
+    rate = fps / 20.0
+    lam, knee = strength * rate**3, huber / rate**3
+    n = T - 3
+    out = np.empty_like(x)
+    for j in range(x.shape[1]):
+        target = x[:, j]
+        w = np.full(n, 1.0 / knee)
+        y = target
+        for _ in range(iters):
+            ab = np.zeros((4, T))  # upper banded form of I + lam * D^T W D
+            ab[3] = 1.0
+            for k in range(4):
+                for m in range(4 - k):
+                    ab[3 - k, k + m:k + m + n] += lam * w * _D3[m] * _D3[m + k]
+            y = solveh_banded(ab, target, check_finite=False)
+            r = np.linalg.norm(np.diff(y, n=3, axis=0), axis=-1)
+            w = np.where(r < knee, 1.0 / knee, 1.0 / np.maximum(r, 1e-12))
+        out[:, j] = y
+    return out
 
 
 def floor_height(joints: np.ndarray) -> float:
@@ -150,17 +180,17 @@ def fit_motion(joints: np.ndarray, fps: float = 20.0, skeleton: Skeleton = SMPL2
         if src.shape != x.shape or keep.shape != x.shape[:2]:
             raise ValueError(f"cleanup: source {src.shape} / keep {keep.shape} do not match joints {x.shape}")
     T = x.shape[0]
-    smooth = s.smooth and T > s.smooth_order + 2
+    smooth = s.smooth and T >= 8
     if smooth:
-        x = smooth_positions(x, fps, s.smooth_window, s.smooth_order)
+        x = smooth_positions(x, fps, s.smooth_strength, s.smooth_huber)
     targets = x.copy()
     if s.bones:
         ref = src[keep.any(1)] if src is not None and keep.any() else x
         lengths = symmetric_bone_lengths(ref, skeleton)
         x = rigid_refit(x, skeleton, lengths)
         if smooth and s.passes > 1:  # IK turns what was stretch into small swings: smooth those, refit again
-            x = rigid_refit(smooth_positions(x, fps, s.smooth_window, s.smooth_order), skeleton, lengths)
-        if s.reach:  # hands and feet back where the network put them (bone directions alone let them drift)
+            x = rigid_refit(smooth_positions(x, fps, s.smooth_strength, s.smooth_huber), skeleton, lengths)
+        if s.reach:  # feet back where the network put them (bone directions alone let them drift)
             x = reach(x, targets, skeleton, facing_directions(x, skeleton))
     shift = 0.0
     if s.floor and src is None:

@@ -1,6 +1,6 @@
 """Two-bone limb IK on joint positions: legs (hip-knee-ankle + foot) and arms (shoulder-elbow-wrist).
 
-Used by the cleanup stage (:mod:`.cleanup`) to put hands and feet where the network put them on a
+Used by the cleanup stage (:mod:`.cleanup`) to put the feet where the network put them on a
 constant-length skeleton, and to hold planted feet (:mod:`.contacts`). Limbs are found from the
 skeleton: legs from ``foot_joints`` (ankle, toe per side), arms from the wrists (joints named
 ``*_wrist``), so SMPL-22 and KIT-21 both work.
@@ -26,9 +26,10 @@ class Limb:
     end: int
     tip: int
     below: tuple[int, ...]  # the end joint's descendants (tip included)
+    bend: float = 1.0       # the mid joint points forward (+1: knees) or backward (-1: elbows)
 
 
-def _limb(skeleton: Skeleton, end: int, tip: int) -> Limb:
+def _limb(skeleton: Skeleton, end: int, tip: int, bend: float) -> Limb:
     mid = skeleton.parents[end]
     root = skeleton.parents[mid] if mid >= 0 else -1
     if mid < 0 or root < 0:
@@ -40,7 +41,7 @@ def _limb(skeleton: Skeleton, end: int, tip: int) -> Limb:
         stack.extend(skeleton.children(j))
     if tip >= 0 and tip not in below:
         raise ValueError(f"skeleton {skeleton.name!r}: joint {tip} is not below joint {end}")
-    return Limb(root, mid, end, tip, tuple(sorted(below)))
+    return Limb(root, mid, end, tip, tuple(sorted(below)), bend)
 
 
 def legs(skeleton: Skeleton) -> list[Limb]:
@@ -48,17 +49,22 @@ def legs(skeleton: Skeleton) -> list[Limb]:
     fj = skeleton.foot_joints
     if len(fj) != 4:
         raise ValueError(f"skeleton {skeleton.name!r} names no foot joints; contacts need (ankle, toe) per side")
-    return [_limb(skeleton, fj[0], fj[1]), _limb(skeleton, fj[2], fj[3])]
+    return [_limb(skeleton, fj[0], fj[1], 1.0), _limb(skeleton, fj[2], fj[3], 1.0)]
 
 
 def arms(skeleton: Skeleton) -> list[Limb]:
     """The arms ending in a joint named ``*_wrist`` (left first); none if the skeleton has no wrists."""
     ends = [j for side in ("L_", "R_") for j, n in enumerate(skeleton.joint_names) if n == f"{side}wrist"]
-    return [_limb(skeleton, j, -1) for j in ends]
+    return [_limb(skeleton, j, -1, -1.0) for j in ends]
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
+
+
+def _perp(v: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The part of ``v`` (n, 3) perpendicular to the unit vectors ``u`` (n, 3)."""
+    return v - np.sum(v * u, axis=-1, keepdims=True) * u
 
 
 def solve_limb(x: np.ndarray, limb: Limb, end_target: np.ndarray, tip_target: np.ndarray | None,
@@ -67,8 +73,8 @@ def solve_limb(x: np.ndarray, limb: Limb, end_target: np.ndarray, tip_target: np
 
     Two-bone IK: the limb's root is fixed; the reach |end - root| is softly limited to
     ``max_reach`` of the limb's length (no hyper-extension, no pop at full reach); the mid joint
-    (knee, elbow) stays in the plane of the current triangle (``forward`` (T, 3) where that plane
-    is degenerate); what hangs below the end turns rigidly about it to aim ``tip`` at ``tip_target``
+    (knee, elbow) stays in the plane of the current triangle, nudged towards its anatomical side of
+    ``forward`` (T, 3) so a straight limb has a stable plane, and eased over time; what hangs below the end turns rigidly about it to aim ``tip`` at ``tip_target``
     (or just moves with the end). Bone lengths are unchanged.
     """
     if not frames.any():
@@ -84,10 +90,15 @@ def solve_limb(x: np.ndarray, limb: Limb, end_target: np.ndarray, tip_target: np
     soft = start + (full - start) * (1.0 - np.exp(-(d - start) / np.maximum(full - start, 1e-9)))
     d = np.where(d > start, soft, d)
     d = np.maximum(d, np.abs(l1 - l2) + 1e-4)
-    pole = (M - R) - np.sum((M - R) * u, axis=-1, keepdims=True) * u
-    fallback = forward[frames] - np.sum(forward[frames] * u, axis=-1, keepdims=True) * u
-    weak = np.linalg.norm(pole, axis=-1) < 1e-3 * np.maximum(l1, 1e-9)
-    pole = _unit(np.where(weak[:, None], fallback, pole))
+    # the bend direction: where the mid joint points now, plus a little of the anatomical default
+    # (knees forward, elbows back), so a nearly straight limb does not flip its bend frame to frame;
+    # then eased over 5 frames
+    ref = limb.bend * forward[frames]
+    pole = _perp(M - R, u) + 0.25 * l1[:, None] * _unit(_perp(ref, u))
+    if len(pole) >= 5:
+        pole = np.stack([np.convolve(np.pad(pole[:, i], 2, mode="edge"), np.array([1, 2, 3, 2, 1]) / 9.0,
+                                     mode="valid") for i in range(3)], axis=1)
+    pole = _unit(_perp(pole, u))
     a = (l1**2 - l2**2 + d**2) / (2 * d)
     h = np.sqrt(np.maximum(l1**2 - a**2, 0.0))
     new_m = R + a[:, None] * u + h[:, None] * pole
@@ -125,13 +136,19 @@ def lower_to_reach(x: np.ndarray, targets: np.ndarray, limbs: list[Limb], comfor
     return out
 
 
-def reach(x: np.ndarray, targets: np.ndarray, skeleton: Skeleton, forward: np.ndarray) -> np.ndarray:
-    """Copy of ``x`` whose hands and feet (and toes) reach their positions in ``targets`` (T, J, 3);
-    the body is lowered where the legs are too short for that (:func:`lower_to_reach`)."""
+def reach(x: np.ndarray, targets: np.ndarray, skeleton: Skeleton, forward: np.ndarray,
+          hands: bool = False) -> np.ndarray:
+    """Copy of ``x`` whose feet (and toes; with ``hands`` also the wrists) reach their positions in
+    ``targets`` (T, J, 3); the body is lowered where the legs are too short (:func:`lower_to_reach`).
+
+    Hands are off by default: an arm has no contact to keep, and solving elbows from wrist targets
+    doubles the elbows' jerk (a nearly straight arm's bend is ill-conditioned), while the bone
+    directions the refit keeps already place the hands within a few centimetres.
+    """
     leg_limbs = legs(skeleton) if len(skeleton.foot_joints) == 4 else []
     out = lower_to_reach(x, targets, leg_limbs)
     every = np.ones(len(out), bool)
-    limbs = leg_limbs + arms(skeleton)
+    limbs = leg_limbs + (arms(skeleton) if hands else [])
     for limb in limbs:
         solve_limb(out, limb, targets[:, limb.end], targets[:, limb.tip] if limb.tip >= 0 else None,
                    forward, every)

@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.linalg import solveh_banded
+from scipy.linalg.lapack import dpbsv
 from scipy.ndimage import maximum_filter1d
 
 from ..io.ik import solve_ik
@@ -119,23 +119,22 @@ def smooth_positions(joints: np.ndarray, fps: float = 20.0, strength: float = 0.
         return x.copy()
     rate = fps / 20.0
     lam, knee = strength * rate**3, huber / rate**3
-    n = T - 3
-    out = np.empty_like(x)
-    for j in range(x.shape[1]):
-        target = x[:, j]
-        w = np.full(n, 1.0 / knee)
-        y = target
-        for _ in range(iters):
-            ab = np.zeros((4, T))  # upper banded form of I + lam * D^T W D
-            ab[3] = 1.0
-            for k in range(4):
-                for m in range(4 - k):
-                    ab[3 - k, k + m:k + m + n] += lam * w * _D3[m] * _D3[m + k]
-            y = solveh_banded(ab, target, check_finite=False)
-            r = np.linalg.norm(np.diff(y, n=3, axis=0), axis=-1)
-            w = np.where(r < knee, 1.0 / knee, 1.0 / np.maximum(r, 1e-12))
-        out[:, j] = y
-    return out
+    n, J = T - 3, x.shape[1]
+    y = x.copy()
+    w = np.full((J, n), 1.0 / knee)
+    for _ in range(iters):
+        ab = np.zeros((J, 4, T))  # upper banded form of I + lam * D^T W D, one per joint
+        ab[:, 3] = 1.0
+        for k in range(4):
+            for m in range(4 - k):
+                ab[:, 3 - k, k + m:k + m + n] += (lam * _D3[m] * _D3[m + k]) * w
+        for j in range(J):
+            _, y[:, j], info = dpbsv(ab[j], x[:, j])
+            if info:
+                raise ValueError(f"cleanup: smoothing system not positive definite (joint {j})")
+        r = np.linalg.norm(np.diff(y, n=3, axis=0), axis=-1).T  # (J, n)
+        w = np.where(r < knee, 1.0 / knee, 1.0 / np.maximum(r, 1e-12))
+    return y
 
 
 def floor_height(joints: np.ndarray) -> float:

@@ -146,6 +146,7 @@ def test_temporal_edit_keeps_frames_exactly_and_reports_the_ae_error(bundle, sou
     assert not np.allclose(res.motion[~keep], source[~keep])
     r = res.report
     assert r["kept_frames_error_cm"] == 0.0 and r["ae_error_cm"] > 0 and r["kept_frames_error_cm_decoded"] > 0
+    assert r["cleanup"] is True                                        # kept exactly although the result is cleaned
     again = edit(bundle, source, "a person jumps", task="inpaint", seed=1)
     assert np.array_equal(again.motion, res.motion)
 

@@ -20,7 +20,11 @@ def test_convert_one_file_to_a_named_npy(tmp_path, capsys):
     np.testing.assert_array_equal(x, load_motion(src).joints)
     out = capsys.readouterr().out
     assert "1 of 1 file(s)" in out and "21 frames" in out
-    # exists -> refused without --overwrite, replaced with it
+    # a re-run finds the identical output there and skips it
+    assert main(["convert", str(src), "-o", str(tmp_path / "out" / "walk.npy")]) == 0
+    assert "1 already there and identical" in capsys.readouterr().out
+    # other content there -> refused without --overwrite, replaced with it
+    np.save(tmp_path / "out" / "walk.npy", x[:5])
     assert main(["convert", str(src), "-o", str(tmp_path / "out" / "walk.npy")]) == 2
     assert "--overwrite" in capsys.readouterr().err
     assert main(["convert", str(src), "-o", str(tmp_path / "out" / "walk.npy"), "--overwrite"]) == 0
@@ -43,7 +47,8 @@ def test_convert_folder_recurses_keeps_layout_and_reports_bad_files(tmp_path, ca
     assert _tree(out) == ["a", "a/one.npy", "b", "b/one.npy"]  # nothing for the bad files, no temp files
     assert "2 of 4 file(s)" in captured.out
     err = captured.err.splitlines()
-    k = err.index("coamd convert: 2 file(s) failed:")  # after the progress bar
+    k = next(i for i, line in enumerate(err) if line.startswith("coamd convert: 2 file(s) failed ("))  # after the bar
+    assert "Error" in err[k]                                            # counted by kind of problem
     assert len(err) == k + 3
     assert any("bad.npy" in line and "(T, 22, 3)" in line for line in err[k + 1:])
     assert any("t_01.amc" in line and "L_hip" in line for line in err[k + 1:])

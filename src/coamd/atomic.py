@@ -50,18 +50,34 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs: Any) -> Iter
         yield f
 
 
-def save_npy(path: str | os.PathLike, array: Any) -> None:
-    """``np.save`` atomically (the exact file name is kept: no extra '.npy' is appended)."""
+def check_finite(path: str | os.PathLike, name: str, array: Any) -> None:
+    """Refuse to write a floating-point array holding NaN or infinity (the message names the file)."""
     import numpy as np
 
+    a = np.asarray(array)
+    if a.dtype.kind in "fc" and a.size and not np.isfinite(a).all():
+        from .errors import CoamdError
+
+        bad = int((~np.isfinite(a)).sum())
+        raise CoamdError(f"{path}: refusing to write {name} with {bad} NaN/infinite value(s) "
+                         f"(the input overflowed or is damaged); nothing was written")
+
+
+def save_npy(path: str | os.PathLike, array: Any) -> None:
+    """``np.save`` atomically (the exact file name is kept: no extra '.npy' is appended); NaN/inf is refused."""
+    import numpy as np
+
+    check_finite(path, "an array", array)
     with atomic_open(path, "wb") as f:
         np.save(f, array)
 
 
 def save_npz(path: str | os.PathLike, **arrays: Any) -> None:
-    """``np.savez`` atomically."""
+    """``np.savez`` atomically; a floating-point array with NaN/inf is refused."""
     import numpy as np
 
+    for name, a in arrays.items():
+        check_finite(path, repr(name), a)
     with atomic_open(path, "wb") as f:
         np.savez(f, **arrays)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 from . import new_parser
@@ -101,41 +102,62 @@ def run(args: argparse.Namespace) -> int:
     targets = plan_outputs(inputs, out, single_file)
     input_set = {p.resolve() for p, _ in inputs}
 
-    errors: list[str] = []
-    written, frames, seconds = 0, 0, 0.0
+    errors: list[tuple[str, str]] = []  # (kind of problem, one line naming the file)
+    written, same, frames, seconds = 0, 0, 0, 0.0
     bar = tqdm(list(zip(inputs, targets)), desc="convert", unit="file", disable=len(inputs) < 2, file=sys.stderr)
     for (src, _), target in bar:
         try:
             motions = load_motions(src, mapping=mapping, units=args.units, source_fps=args.source_fps, asf=args.asf)
             names = [target] if len(motions) == 1 else [
                 target.with_name(f"{target.stem}_{i:03d}.npy") for i in range(len(motions))]
-            for name in names:
+            todo = []
+            for name, motion in zip(names, motions):
                 if name.resolve() in input_set:
                     raise CoamdError(f"{name}: would overwrite an input file; choose another -o")
                 if name.exists() and not args.overwrite:
-                    raise CoamdError(f"{name}: exists (pass --overwrite to replace it)")
-            for name, motion in zip(names, motions):
+                    if _same_file(name, motion.joints):
+                        same += 1  # a re-run over a partly converted folder: already done
+                        continue
+                    raise CoamdError(f"{name}: exists with other content (pass --overwrite to replace it)")
+                todo.append((name, motion))
+            for name, motion in todo:
                 save_npy(name, motion.joints)
                 written += 1
                 frames += motion.num_frames
                 seconds += motion.seconds
-        except (CoamdError, OSError, ValueError) as e:
+        except KeyboardInterrupt:
+            raise
+        except Exception as e:  # one bad file, of any kind, must not stop the batch
             if getattr(args, "debug", False):
                 raise
-            errors.append(_one_line(e, src))
+            errors.append((type(e).__name__, _one_line(e, src)))
     bar.close()
 
     if errors and len(inputs) == 1:
-        raise CoamdError(errors[0])
+        raise CoamdError(errors[0][1])
     where = out if single_file else f"{out}/"
-    print(f"converted {len(inputs) - len(errors)} of {len(inputs)} file(s) -> {written} motion(s), "
+    kept = f", {same} already there and identical" if same else ""
+    print(f"converted {len(inputs) - len(errors)} of {len(inputs)} file(s) -> {written} motion(s) written{kept}, "
           f"{frames} frames, {seconds:.1f} s at 20 fps -> {where}")
     if errors:
-        print(f"coamd convert: {len(errors)} file(s) failed:", file=sys.stderr)
-        for line in errors:
+        kinds = Counter(k for k, _ in errors)
+        summary = ", ".join(f"{n} {k}" for k, n in kinds.most_common())
+        print(f"coamd convert: {len(errors)} file(s) failed ({summary}):", file=sys.stderr)
+        for _, line in errors:
             print(f"  {line}", file=sys.stderr)
         return 1
     return 0
+
+
+def _same_file(path: Path, joints) -> bool:
+    """Whether ``path`` already holds exactly ``joints`` (an unreadable file is not the same)."""
+    import numpy as np
+
+    try:
+        old = np.load(path, allow_pickle=False)
+    except Exception:  # noqa: BLE001 - any unreadable file simply differs
+        return False
+    return old.shape == joints.shape and old.dtype == joints.dtype and np.array_equal(old, joints)
 
 
 def _one_line(e: BaseException, src: Path) -> str:

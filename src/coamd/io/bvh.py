@@ -153,6 +153,9 @@ def parse_bvh(path: str | Path) -> BvhFile:
     return BvhFile(names, parents, is_end, np.asarray(offsets, dtype=np.float64), channels, frame_time, frames)
 
 
+MIN_FRAME_TIME, MAX_FRAME_TIME = 1e-4, 10.0  # 10 kHz capture to one pose every 10 s
+
+
 def _motion_header(path: Path, lines: list[str], i: int) -> tuple[int, float, int]:
     """Frames: N and Frame Time: dt; returns (N, dt, index of the first frame line)."""
     values: dict[str, str] = {}
@@ -176,6 +179,9 @@ def _motion_header(path: Path, lines: list[str], i: int) -> tuple[int, float, in
         raise MotionFormatError(f"{path}: has no frames (Frames: {count})")
     if not np.isfinite(dt) or dt <= 0:
         raise MotionFormatError(f"{path}: Frame Time must be positive, got {dt}")
+    if not MIN_FRAME_TIME <= dt <= MAX_FRAME_TIME:
+        raise MotionFormatError(f"{path}: Frame Time {dt:g} s is outside {MIN_FRAME_TIME:g}-{MAX_FRAME_TIME:g} s "
+                                f"({1 / MAX_FRAME_TIME:g}-{1 / MIN_FRAME_TIME:g} fps)")
     return count, dt, i
 
 

@@ -22,6 +22,7 @@ from .retarget import rig_to_smpl, unit_scale
 from .rig_names import guess_rig_style
 from .rigs import check_mapping, load_mapping_file
 
+MIN_FRAMES = 2  # one pose is not a motion: velocities, recognition and export all need two
 SUPPORTED_EXTENSIONS = (".npy", ".npz", ".bvh", ".amc", ".skeleton")
 _ARRAY_KEYS = ("joints", "motion", "motions", "positions")
 
@@ -98,6 +99,9 @@ def _finish(joints: np.ndarray, where: str, src_fps: float, fps: float, canonica
         raise MotionFormatError(str(e)) from None
     if abs(src_fps - fps) > 1e-9:
         x = resample(x, src_fps, fps)
+    if x.shape[0] < MIN_FRAMES:
+        raise MotionFormatError(f"{where}: {x.shape[0]} frame(s) at {fps:g} fps ({joints.shape[0]} in the file at "
+                                f"{src_fps:g} fps); a motion needs at least {MIN_FRAMES}")
     return canonicalize(x, SMPL22) if canonical else x.astype(np.float32)
 
 

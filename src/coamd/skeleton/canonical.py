@@ -92,8 +92,16 @@ def resample(joints: np.ndarray, fps_in: float, fps_out: float) -> np.ndarray:
     return out.astype(joints.dtype, copy=False)
 
 
-def validate_motion(joints: np.ndarray, skeleton: Skeleton = SMPL22, what: str = "motion") -> np.ndarray:
-    """Accept (T, J, 3) or (T, J*3); return (T, J, 3) float32 or raise ValueError naming the problem."""
+MAX_ABS_COORDINATE = 1e5  # no human motion spans 100 km in metres (or 100 m in millimetres)
+
+
+def validate_motion(joints: np.ndarray, skeleton: Skeleton = SMPL22, what: str = "motion",
+                    max_abs: float = MAX_ABS_COORDINATE) -> np.ndarray:
+    """Accept (T, J, 3) or (T, J*3); return (T, J, 3) float32 or raise ValueError naming the problem.
+
+    Finiteness is checked *after* the cast to float32 (a float64 of 1e300 is finite, its float32
+    is not), and so is a plausible magnitude (``max_abs``): coordinates of 1e30 would turn into
+    NaN in the first normalisation or rotation."""
     x = np.asarray(joints)
     J = skeleton.num_joints
     if x.ndim == 2 and x.shape[1] == 3 * J:
@@ -104,7 +112,13 @@ def validate_motion(joints: np.ndarray, skeleton: Skeleton = SMPL22, what: str =
         raise ValueError(f"{what}: has no frames")
     if not np.issubdtype(x.dtype, np.number):
         raise ValueError(f"{what}: expected numbers, got dtype {x.dtype}")
-    if not np.isfinite(x).all():
-        bad = int((~np.isfinite(x)).any(axis=(1, 2)).sum())
-        raise ValueError(f"{what}: {bad} frame(s) contain NaN or infinite values")
-    return x.astype(np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        x32 = x.astype(np.float32)
+    if not np.isfinite(x32).all():
+        bad = int((~np.isfinite(x32)).any(axis=(1, 2)).sum())
+        raise ValueError(f"{what}: {bad} frame(s) contain NaN or infinite values (or values too large for float32)")
+    big = float(np.abs(x32).max())
+    if big > max_abs:
+        raise ValueError(f"{what}: coordinates up to {big:.3g} are not plausible body positions "
+                         f"(limit {max_abs:g}); check the units")
+    return x32

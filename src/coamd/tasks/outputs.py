@@ -101,6 +101,6 @@ def save_edit(result, out_dir: str | os.PathLike, formats: Sequence[str] = ("npy
                 render([result.source, result.motion], tmp / f"compare.{fmt}", titles=["source", result.text],
                        fps=result.fps, progress=progress)
         with atomic_open(tmp / "report.json", "w", encoding="utf-8") as f:
-            json.dump(result.report, f, indent=2)
+            json.dump(result.report, f, indent=2, allow_nan=False)
             f.write("\n")
     return out

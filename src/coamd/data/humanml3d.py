@@ -163,8 +163,8 @@ def load_motion_file(path: Path, spec: DatasetSpec) -> np.ndarray:
         raw = np.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise MotionFormatError(f"{path}: missing motion file") from None
-    except (OSError, ValueError) as e:
-        raise MotionFormatError(f"{path}: unreadable ({' '.join(str(e).split())})") from None
+    except Exception as e:  # noqa: BLE001 - empty (EOFError), damaged, a symlink loop: all one bad file
+        raise MotionFormatError(f"{path}: unreadable ({type(e).__name__}: {' '.join(str(e).split())})") from None
     try:
         joints = validate_motion(raw, spec.skeleton, what=str(path))
     except ValueError as e:

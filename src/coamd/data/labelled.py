@@ -93,6 +93,8 @@ def convert_file(path: str) -> tuple:
         loaded = load_motion(path)
     except (_Err, OSError, ValueError) as e:
         return ("bad", _category(str(e)), " ".join(str(e).split()))
+    except Exception as e:  # noqa: BLE001 - any failure of one file (arithmetic, recursion, ...) is that file's
+        return ("bad", "unreadable", f"{type(e).__name__}: {' '.join(str(e).split())}")
     x = np.asarray(loaded.joints)
     if x.ndim != 3 or x.shape[1:] != (22, 3):
         return ("bad", "wrong shape", f"shape {x.shape}")

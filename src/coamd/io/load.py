@@ -8,6 +8,8 @@ Whatever the source, the result follows the canonical convention of paper-brief 
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +24,28 @@ from .retarget import rig_to_smpl, unit_scale
 from .rig_names import guess_rig_style
 from .rigs import check_mapping, load_mapping_file
 
+# per-format size limits: far above any real clip, far below what would exhaust memory
+MAX_FILE_BYTES = {".npy": 2**31, ".npz": 2**31, ".bvh": 2**29, ".amc": 2**29, ".skeleton": 2**29}
 MIN_FRAMES = 2  # one pose is not a motion: velocities, recognition and export all need two
 SUPPORTED_EXTENSIONS = (".npy", ".npz", ".bvh", ".amc", ".skeleton")
 _ARRAY_KEYS = ("joints", "motion", "motions", "positions")
+
+
+def regular_file(path: str | Path, what: str = "") -> os.stat_result:
+    """``stat`` of a regular file, or a one-line MotionFormatError: missing, a folder, a symlink loop,
+    or a pipe/device/socket (reading those would hang or never end). ``what`` prefixes the name."""
+    where = f"{what} {path}".strip()
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise MotionFormatError(f"{where}: file not found") from None
+    except OSError as e:  # a symlink loop, no permission, ...
+        raise MotionFormatError(f"{where}: cannot open it ({e.strerror or type(e).__name__})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise MotionFormatError(f"{where}: is a folder, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise MotionFormatError(f"{where}: is not a regular file (a pipe, device or socket is not read)")
+    return st
 
 
 def load_motion(
@@ -70,10 +91,11 @@ def load_motions(
 ) -> list[LoadedMotion]:
     """Every motion in a file (one for all formats but batched ``.npy``/``.npz``); see `load_motion`."""
     path = Path(path)
-    if not path.exists():
-        raise MotionFormatError(f"{path}: file not found")
-    if path.is_dir():
-        raise MotionFormatError(f"{path}: is a folder, not a motion file")
+    st = regular_file(path)
+    limit = MAX_FILE_BYTES.get(path.suffix.lower())
+    if limit is not None and st.st_size > limit:
+        raise MotionFormatError(f"{path}: {st.st_size / 2**20:.0f} MiB is over the {limit / 2**20:.0f} MiB limit "
+                                f"for {path.suffix.lower()} motion files")
     if fps <= 0 or (source_fps is not None and source_fps <= 0):
         raise MotionFormatError(f"{path}: frame rates must be positive (fps={fps}, source_fps={source_fps})")
     ext = path.suffix.lower()

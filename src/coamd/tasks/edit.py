@@ -37,6 +37,7 @@ import numpy as np
 import torch
 
 from ..errors import CoamdError, MotionFormatError
+from ..io.load import regular_file
 from ..skeleton import Skeleton, validate_motion
 from .bundle import Bundle
 from .codec import decode_list, encode_joints, pad_to_unit
@@ -79,6 +80,7 @@ def load_trajectory(trajectory: str | os.PathLike | np.ndarray) -> np.ndarray:
     where = "--trajectory"
     if isinstance(trajectory, (str, os.PathLike)):
         where = f"--trajectory {trajectory}"
+        regular_file(trajectory, "--trajectory")
         try:
             trajectory = np.load(trajectory, allow_pickle=False)
         except FileNotFoundError:

@@ -118,7 +118,7 @@ def test_bootstrap_interval_and_the_ratios():
            "floor_penetration": stat(0.003), "foot_skating": stat(0.47), "fid": stat(1.0)}
     ratios = physics_vs_real({"generator": gen}, real)["generator"]
     assert ratios["contact_sliding"]["ratio"] == pytest.approx(5.9)
-    assert ratio_text(ratios["contact_sliding"]) == "5.9× real" and ratio_text(ratios["jitter"]) == "2.3× real"
+    assert ratio_text(ratios["contact_sliding"]) == "5.90× real" and ratio_text(ratios["jitter"]) == "2.30× real"
     assert ratios["bone_variation"]["ratio"] is None                      # real is 0: absolute values
     assert ratio_text(ratios["bone_variation"]) == "26.40 mm vs 0.000 mm"
     assert ratio_text(ratios["floor_penetration"]) == "3.000 mm vs 0.000 mm"   # shown in mm

@@ -156,7 +156,7 @@ def test_report_shows_the_real_captured_row_and_the_ratios(suite_run, tmp_path):
                   "Flow-head sampler and steps (standard test split)"):
         text = chapters[title]
         assert f"| {label} | – | – |" in text, title                       # no FID / R-precision
-        assert "Physics against real captured motion" in text and "× real" in text, title
+        assert "Physics ÷ the real captured" in text and "× real" in text, title
         assert "mm vs 0.000 mm" in text, title                              # bone variation: real is 0
     ratios = results["summary"]["physics_vs_real"]["generation/test"]
     assert set(ratios) == set(results["sections"]["generation/test"]["rows"])

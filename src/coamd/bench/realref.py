@@ -149,12 +149,12 @@ def physics_vs_real(rows: Mapping[str, Row], real: Row, names: Sequence[str] | N
 
 
 def ratio_text(item: dict) -> str:
-    """"5.9× real" or, when real is ~0, "26.1 mm vs 0.000 mm"."""
+    """"5.87× real" or, when real is ~0, "26.10 mm vs 0.000 mm"."""
     from .report import fmt
 
     r = item["ratio"]
-    if r is not None:
-        return f"{r:.0f}× real" if abs(r) >= 10 else f"{r:.1f}× real" if abs(r) >= 1 else f"{r:.2f}× real"
+    if r is not None:                    # two decimals below 10: a ratio near an acceptance bound (1.2×) stays visible
+        return f"{r:.0f}× real" if abs(r) >= 10 else f"{r:.2f}× real"
     unit = f" {item['unit']}" if item["unit"] else ""
     return f"{fmt(item['value'])}{unit} vs {fmt(item['real'])}{unit}"
 

@@ -381,8 +381,8 @@ def _ratio_lines(name: str, results: dict, rows: dict, real: dict, names: dict[s
     keys = [k for k in DISPLAY if any(k in r for r in ratios.values())]
     body = [[{**ROW_NAMES, **names}.get(row, row)] + [ratio_text(r[k]) if k in r else "–" for k in keys]
             for row, r in ratios.items()]
-    intro = (f"Physics against real captured motion ({real_row_label(real['rows'])}): each measure ÷ its real "
-             "value, or both absolute values where the real value is zero.")
+    intro = (f"Physics ÷ the {real_row_label(real['rows'])[0].lower()}{real_row_label(real['rows'])[1:]} row: "
+             "each measure divided by its real value, or both absolute values where the real value is zero.")
     return [intro, ""] + table([label] + [DISPLAY[k][0] for k in keys], body) + [""]
 
 

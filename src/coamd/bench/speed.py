@@ -224,6 +224,89 @@ def bench_generate(config: str = "cpu-small", checkpoint: str | os.PathLike | No
     return report
 
 
+def bench_compare(variants: dict[str, tuple[Sampling, int]], config: str = "cpu-small",
+                  checkpoint: str | os.PathLike | None = None, *, batches: tuple[int, ...] | None = None,
+                  repeats: int | None = None, frames: int = 196, device: str | torch.device = "cpu", seed: int = 0,
+                  progress: bool = True) -> dict[str, SpeedReport]:
+    """Time several (sampling, threads) variants side by side: one model load, and for every batch size
+    each variant's warm-up, then the timed runs interleaved (variant 1 run 1, variant 2 run 1, ...) so a
+    change in the machine's load hits every variant alike. Returns one report per variant label."""
+    from tqdm.auto import tqdm
+
+    bundle, name, weights = open_models(config, checkpoint, device)
+    size = "large" if sum(p.numel() for p in bundle.generator.parameters()) > LARGE else "small"
+    batches = tuple(batches or DEFAULT_BATCHES[size])
+    repeats = repeats if repeats is not None else DEFAULT_REPEATS[size]
+    if repeats < 1:
+        raise CoamdError(f"--repeats {repeats}: must be at least 1")
+    if any(b < 1 for b in batches):
+        raise CoamdError(f"--batch {min(batches)}: must be at least 1")
+    unit = bundle.unit_length
+    if frames < unit or frames > bundle.max_tokens * unit:
+        raise CoamdError(f"--frames {frames}: must lie in {unit}-{bundle.max_tokens * unit} "
+                         f"(one generator segment)")
+    tokens = frames // unit
+    emb = prompt_embedding(bundle, seed)
+    params = {p: sum(x.numel() for x in m.parameters()) for p, m in bundle.parts.items()}
+    before = torch.get_num_threads()
+    reports = {label: SpeedReport(config=name, weights=weights, device=str(bundle.device), threads=threads,
+                                  torch=torch.__version__, frames=tokens * unit, tokens=tokens,
+                                  sampling=asdict(sampling), cfg_batched=sampling.cfg != 1.0, parameters=params,
+                                  text_encoding="cached (encoded once before timing)" if bundle.root is not None
+                                  else "none (random weights: a fixed random embedding stands in for the prompt)")
+               for label, (sampling, threads) in variants.items()}
+    bar = tqdm(total=len(batches) * repeats * len(variants), desc="bench generate", unit="run", disable=not progress)
+    try:
+        for b in batches:
+            times: dict[str, list[float]] = {k: [] for k in variants}
+            stats: dict[str, dict] = {}
+            made: dict[str, list] = {k: [] for k in variants}
+            for label, (sampling, threads) in variants.items():
+                torch.set_num_threads(threads)
+                warm = Sampling(steps=1, cfg=sampling.cfg, sampler=sampling.sampler, ode_steps=sampling.ode_steps)
+                time_batch(bundle, emb, b, tokens, warm, seed)
+            for r in range(repeats):
+                for label, (sampling, threads) in variants.items():
+                    torch.set_num_threads(threads)
+                    seconds, stats[label] = time_batch(bundle, emb, b, tokens, sampling, seed + r,
+                                                       made[label] if r == 0 else None)
+                    times[label].append(seconds)
+                    bar.update(1)
+            for label, (sampling, threads) in variants.items():
+                torch.set_num_threads(threads)
+                reports[label].runs.append(SpeedRun(
+                    batch=b, seconds_per_motion=statistics.fmean(times[label]) / b, seconds_per_batch=times[label],
+                    transformer_forwards=int(stats[label]["steps"]), head_evaluations=int(stats[label]["nfe"]),
+                    sequences_per_forward=b * (2 if reports[label].cfg_batched else 1),
+                    cleanup_seconds_per_motion=time_cleanup(bundle, made[label])))
+    finally:
+        bar.close()
+        torch.set_num_threads(before)
+    return reports
+
+
+def format_comparison(reports: dict[str, SpeedReport]) -> str:
+    """One row per (variant, batch) and each variant's speed-up over the last one (the reference)."""
+    ref_label = list(reports)[-1]
+    ref = {run.batch: run for run in reports[ref_label].runs}
+    first = next(iter(reports.values()))
+    w = max(len(k) for k in reports)
+    lines = [(f"generation speed, side by side: {first.config}, {first.weights}; device {first.device}, "
+              f"torch {first.torch}; {first.frames} frames per motion; timed runs interleaved"),
+             (f"{'variant':<{w}}  {'threads':>7}  {'batch':>5}  {'s/motion':>9}  {'+-':>6}  {'head NFE':>8}  "
+              f"{'cleanup s':>9}  speed-up vs {ref_label}")]
+    for label, r in reports.items():
+        for run in r.runs:
+            clean = f"{run.cleanup_seconds_per_motion:>9.3f}" if run.cleanup_seconds_per_motion is not None else \
+                f"{'n/a':>9}"
+            ratio = ref[run.batch].seconds_per_motion / run.seconds_per_motion if run.seconds_per_motion > 0 else 0
+            lines.append(f"{label:<{w}}  {r.threads:>7}  {run.batch:>5}  {run.seconds_per_motion:>9.3f}  "
+                         f"{run.spread:>6.3f}  {run.head_evaluations:>8}  {clean}  {ratio:.2f}×")
+    lines.append("s/motion: generation and AE decoding (mean over the timed runs); cleanup s: coamd.tasks.cleanup per "
+                 "motion on its own; speed-up: the reference's s/motion ÷ the variant's, same batch.")
+    return "\n".join(lines)
+
+
 def format_report(r: SpeedReport) -> str:
     """The human-readable table of ``coamd bench generate``."""
     s = r.sampling

@@ -86,12 +86,23 @@ def _one_line(e: BaseException) -> str:
     return " ".join(text.split()) or type(e).__name__
 
 
-def add_common(parser: argparse.ArgumentParser, device: bool = False, seed: bool = False) -> None:
+def add_common(parser: argparse.ArgumentParser, device: bool = False, seed: bool = False,
+               threads: bool = False) -> None:
     """Options several verbs share, spelled the same everywhere."""
     if device:
         parser.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda:0 (default: cpu)")
     if seed:
         parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    if threads:
+        parser.add_argument("--threads", type=int, default=None, metavar="N",
+                            help="CPU threads for the models (default: $COAMD_THREADS, else 1 for a few motions "
+                                 "and every core for big batches)")
+
+
+def add_timings(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timings", action="store_true",
+                        help="print where the time went, stage by stage (imports, model loading, text encoding, "
+                             "sampling, decoding, cleanup, writing), to stderr")
 
 
 def example_epilog(*lines: str) -> str:

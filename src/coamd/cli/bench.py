@@ -14,6 +14,7 @@ from . import add_common, add_subverbs, new_parser
 # sub-verb -> "module[:function]" under coamd.cli whose function(subparsers) registers it
 SUBVERBS = {
     "generate": "bench:register_generate",
+    "startup": "bench_startup",
     "suite": "bench_suite",
 }
 
@@ -47,10 +48,36 @@ def register_generate(sub) -> None:
     p.add_argument("--frames", type=int, default=196, help="frames per motion (default: 196 = 49 tokens)")
     p.add_argument("--repeats", type=int, default=None, metavar="R",
                    help="timed runs per batch size after one warm-up (default: 3; 1 for paper-size models)")
+    p.add_argument("--compare", metavar="SAMPLER[:K]", default=None,
+                   help="also time this sampler (dopri5, euler:16, heun:2 ...; other settings the same), runs "
+                        "interleaved, and print each variant's speed-up over it")
+    p.add_argument("--threads", type=int, nargs="+", default=None, metavar="N",
+                   help="torch threads; several values time each side by side (default: torch's current setting)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_common(p, device=True, seed=True)
     p.set_defaults(func=run_generate)
+
+
+def parse_sampler(spec: str, default_steps: int) -> tuple[str, int]:
+    """'dopri5' / 'euler:16' / 'heun' -> (sampler, ode steps)."""
+    from ..errors import CoamdError
+
+    name, _, k = spec.partition(":")
+    if name not in ("euler", "heun", "dopri5"):
+        raise CoamdError(f"--compare {spec}: expected euler[:K], heun[:K] or dopri5")
+    try:
+        steps = int(k) if k else default_steps
+    except ValueError:
+        raise CoamdError(f"--compare {spec}: K must be a whole number of ODE steps") from None
+    if steps < 1:
+        raise CoamdError(f"--compare {spec}: K must be at least 1")
+    return name, steps
+
+
+def variant_label(s) -> str:
+    solver = "dopri5" if s.sampler == "dopri5" else f"{s.sampler} x{s.ode_steps}"
+    return f"{solver}, {s.steps} steps, CFG {s.cfg:g}"
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -64,6 +91,30 @@ def run_generate(args: argparse.Namespace) -> int:
     if args.batch is not None and min(args.batch) < 1:
         raise CoamdError(f"--batch {min(args.batch)}: must be at least 1")
     sampling = Sampling(steps=args.steps, cfg=args.cfg, sampler=args.sampler, ode_steps=args.ode_steps)
+    if args.threads is not None and min(args.threads) < 1:
+        raise CoamdError(f"--threads {min(args.threads)}: must be at least 1")
+    if args.compare or args.threads:
+        import dataclasses
+
+        import torch
+
+        from ..bench.speed import bench_compare, format_comparison
+
+        threads = list(dict.fromkeys(args.threads or [torch.get_num_threads()]))
+        variants = {f"{variant_label(sampling)} ({t} thr)": (sampling, t) for t in threads}
+        if args.compare:
+            name, k = parse_sampler(args.compare, args.ode_steps)
+            ref = dataclasses.replace(sampling, sampler=name, ode_steps=k)
+            variants[f"{variant_label(ref)} ({threads[0]} thr)"] = (ref, threads[0])
+        reports = bench_compare(variants, args.config, args.checkpoint,
+                                batches=tuple(args.batch) if args.batch else None, repeats=args.repeats,
+                                frames=args.frames, device=args.device, seed=args.seed,
+                                progress=not (args.quiet or args.json))
+        if args.json:
+            print(json.dumps({k: r.as_dict() for k, r in reports.items()}, indent=1))
+        else:
+            print(format_comparison(reports))
+        return 0
     report = bench_generate(args.config, args.checkpoint, batches=tuple(args.batch) if args.batch else None,
                             sampling=sampling, repeats=args.repeats, frames=args.frames, device=args.device,
                             seed=args.seed, progress=not (args.quiet or args.json))

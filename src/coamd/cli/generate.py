@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from ..errors import CoamdError
-from . import add_common, new_parser
+from . import add_common, add_timings, new_parser
 
 
 def add_checkpoint(p: argparse.ArgumentParser) -> None:
@@ -81,7 +81,8 @@ def register(sub) -> None:
     add_raw(p)
     add_checkpoint(p)
     add_output(p)
-    add_common(p, device=True, seed=True)
+    add_common(p, device=True, seed=True, threads=True)
+    add_timings(p)
     p.set_defaults(func=run)
 
 
@@ -105,15 +106,44 @@ def _prompts(args: argparse.Namespace) -> tuple[list[str], list]:
     return texts, seconds * len(texts) if len(seconds) == 1 else seconds
 
 
+GENERATE_STAGES = ("imports", "load models", "load text encoder", "encode text", "estimate length", "sample",
+                   "decode", "cleanup", "write")
+
+
+def needed_parts(seconds: list, guidance: float) -> tuple[str, ...]:
+    """The bundle parts a generate call uses: AE + generator, the length estimator only for automatic lengths,
+    MAR only for guidance (loading the others costs start-up time for nothing)."""
+    return ("ae", "generator") + (("length",) if any(s is None for s in seconds) else ()) \
+        + (("mar",) if guidance > 0 else ())
+
+
 def run(args: argparse.Namespace) -> int:
-    from ..tasks import generate, generate_sequence, load_bundle
-    from ..tasks.outputs import parse_formats
+    from ..timing import Timings, process_age, stage
+
+    before = process_age()
+    timings = Timings(GENERATE_STAGES)
+    with timings.recording():
+        _run(args, stage)
+    if args.timings:
+        timings.print(before=before)
+    return 0
+
+
+def _run(args: argparse.Namespace, stage) -> None:
+    with stage("imports"):
+        from ..tasks import generate, generate_sequence, load_bundle
+        from ..tasks.bundle import bundle_defaults
+        from ..tasks.outputs import parse_formats
+        from ..timing import configure_threads
 
     texts, seconds = _prompts(args)
     formats = parse_formats(args.format)
     out = check_out(args.out, args.overwrite)
     sampling_from(args, batch_size=args.batch_size)              # flag errors before loading models
-    bundle = load_bundle(args.checkpoint, device=args.device)
+    configure_threads(args.threads, len(texts) * args.num_samples)
+    guidance = args.guidance if args.guidance is not None else float(bundle_defaults(args.checkpoint).get("guidance", 0))
+    bundle = load_bundle(args.checkpoint, device=args.device, parts=needed_parts(seconds, guidance))
+    bundle.text_cache = True
     sampling = sampling_from(args, bundle, batch_size=args.batch_size)
     notes: list[str] = []
     if args.sequence:
@@ -124,8 +154,8 @@ def run(args: argparse.Namespace) -> int:
                           progress=None, notes=notes, cleanup=not args.raw)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
-    result.save(out, formats, overwrite=args.overwrite)
+    with stage("write"):
+        result.save(out, formats, overwrite=args.overwrite)
     secs = ", ".join(f"{n / result.fps:.1f}" for n in result.lengths[:8]) + (", ..." if len(result) > 8 else "")
     kind = "raw network output" if args.raw else "cleaned"
     print(f"{out}: {len(result)} motion(s) ({secs} s, {kind}) as {','.join(formats)} + samples.npz")
-    return 0

@@ -33,10 +33,11 @@ WHAT ``load_bundle(path)`` ACCEPTS (the rule ``coamd.load`` and every ``--checkp
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ from ..errors import CoamdError
 from ..models import PARTS, ModelConfig, build_models, load_checkpoint, load_module
 from ..skeleton import SKELETONS, Skeleton
 from ..text import TextEncoder, load_text_encoder
+from ..timing import stage
 
 BUNDLE_FORMAT, BUNDLE_VERSION = "coamd-bundle", 1
 BUNDLE_FILE, LABELS_FILE = "bundle.json", "labels.txt"
@@ -79,6 +81,7 @@ class Bundle:
     meta: dict[str, Any] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    text_cache: bool = False        # read/write prompts' sentence embeddings in the persistent cache (the CLI)
     _encoder: TextEncoder | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ parts
@@ -156,7 +159,8 @@ class Bundle:
     def text_encoder(self) -> TextEncoder:
         """The frozen text encoder every part was trained with (shared per process)."""
         if self._encoder is None:
-            enc = load_text_encoder(self.text_backend, device=self.device, **self.text_options)
+            with stage("load text encoder"):
+                enc = load_text_encoder(self.text_backend, device=self.device, **self.text_options)
             dims = self.config().text
             if (enc.dim, enc.token_dim) != (dims.sentence_dim, dims.token_dim):
                 raise BundleError(f"text backend {self.text_backend!r} gives {enc.dim}/{enc.token_dim}-d embeddings "
@@ -165,8 +169,41 @@ class Bundle:
         return self._encoder
 
     def sentences(self, texts: Sequence[str]) -> Tensor:
-        """L2-normalised sentence embeddings (B, D) on the bundle's device."""
-        return self.text_encoder.encode_sentences(list(texts)).to(self.device, torch.float32)
+        """L2-normalised sentence embeddings (B, D) on the bundle's device.
+
+        With ``text_cache`` on, prompts seen before (by this process or earlier ones) are read from the
+        persistent embedding cache (:mod:`coamd.text.cache`) without loading the text encoder."""
+        texts = list(texts)
+        with stage("encode text"):
+            key = self._sentence_cache_key() if self.text_cache and texts else None
+            if key is None:
+                return self.text_encoder.encode_sentences(texts).to(self.device, torch.float32)
+            from ..text.cache import EmbeddingCache
+
+            dim = self.config().text.sentence_dim
+            cache = EmbeddingCache(key, dim)
+            try:
+                uniq = list(dict.fromkeys(texts))
+                vecs, found = cache.get(uniq)
+                todo = [t for t, f in zip(uniq, found) if not f]
+                if todo:
+                    new = self.text_encoder.encode_sentences(todo).float().cpu().numpy()     # (n, D)
+                    cache.put(todo, new)
+                    vecs[~found] = new
+            finally:
+                cache.close()
+            row = {t: i for i, t in enumerate(uniq)}
+            return torch.from_numpy(vecs[[row[t] for t in texts]]).to(self.device, torch.float32)
+
+    def _sentence_cache_key(self) -> str | None:
+        """The embedding-cache key of this bundle's encoder when it is known without loading it, else None."""
+        if self._encoder is not None:
+            return self._encoder.cache_key if self._encoder.name != "hash" else None
+        if self.text_backend == "minilm" and not self.text_options:
+            from ..text.minilm import MiniLMEncoder
+
+            return f"minilm/{MiniLMEncoder.DEFAULT_MODEL_ID}"
+        return None
 
     def tokens(self, texts: Sequence[str]) -> tuple[Tensor, Tensor]:
         """Token embeddings (B, L, D_tok) and mask (B, L) on the bundle's device."""
@@ -229,7 +266,19 @@ def default_bundle_path() -> Path:
 def load_bundle(path: str | os.PathLike | None = None, device: str | torch.device = "cpu",
                 parts: Sequence[str] | None = None) -> Bundle:
     """Load a bundle, a training run or a folder of runs (see the module docstring); ``parts`` limits what loads."""
-    device = torch.device(device)
+    with stage("load models"):
+        return _load_bundle(path, torch.device(device), parts)
+
+
+def bundle_defaults(path: str | os.PathLike | None = None) -> dict[str, Any]:
+    """The sampling ``defaults`` of a bundle's ``bundle.json`` without loading any model ({} for runs)."""
+    root = default_bundle_path() if path is None else Path(path).expanduser()
+    if not (root / BUNDLE_FILE).is_file():
+        return {}
+    return dict(_read_meta(root).get("defaults") or {})
+
+
+def _load_bundle(path: str | os.PathLike | None, device: torch.device, parts: Sequence[str] | None) -> Bundle:
     if path is None:
         root = default_bundle_path()
         if not (root / BUNDLE_FILE).is_file():
@@ -259,7 +308,8 @@ def load_bundle(path: str | os.PathLike | None = None, device: str | torch.devic
         kind, cfg, payload = _read(file)
         if kind != part:
             raise BundleError(f"{file}: holds a '{kind}' model, but {root / BUNDLE_FILE} lists it as '{part}'")
-        module = build_models(cfg, parts=(part,), device=device)[part]
+        with _skip_init():               # every weight is overwritten by the strict load below
+            module = build_models(cfg, parts=(part,), device=device)[part]
         load_module(module, payload, part, file)
         module.eval().requires_grad_(False)
         extra = payload.get("extra") or {}
@@ -274,6 +324,21 @@ def load_bundle(path: str | os.PathLike | None = None, device: str | torch.devic
         labels = [str(x) for x in extras["mar"].get("label_names") or []]
     return Bundle(root=root, parts=modules, configs=configs, normalizers=norms, text_backend=backend,
                   text_options=options, label_names=labels, meta=meta, files=dict(files), device=device)
+
+
+@contextlib.contextmanager
+def _skip_init() -> Iterator[None]:
+    """Make ``torch.nn.init``'s initialisers no-ops while modules are built only to be loaded strictly
+    (random initialisation of weights that are overwritten costs a fifth of a second per bundle on a CPU)."""
+    names = [n for n in dir(nn.init) if n.endswith("_") and not n.startswith("_") and callable(getattr(nn.init, n))]
+    saved = {n: getattr(nn.init, n) for n in names}
+    try:
+        for n in names:
+            setattr(nn.init, n, lambda tensor, *a, **k: tensor)
+        yield
+    finally:
+        for n, f in saved.items():
+            setattr(nn.init, n, f)
 
 
 def _read_meta(root: Path) -> dict[str, Any]:
@@ -331,4 +396,5 @@ def _text_backend(meta: dict, extras: dict[str, dict], configs: dict[str, ModelC
     return backend, options
 
 
-__all__ = ["BUNDLE_ENV", "BUNDLE_FILE", "DEFAULT_BUNDLE", "Bundle", "BundleError", "find_checkpoints", "load_bundle"]
+__all__ = ["BUNDLE_ENV", "BUNDLE_FILE", "DEFAULT_BUNDLE", "Bundle", "BundleError", "bundle_defaults", "find_checkpoints",
+           "load_bundle"]

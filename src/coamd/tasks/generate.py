@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 from ..config import ConfigError, from_dict, to_dict
 from ..diffusion import METHODS
 from ..errors import CoamdError
+from ..timing import stage
 from .bundle import Bundle
 from .codec import decode_list
 from .guidance import guidance_hook
@@ -150,7 +151,8 @@ def estimate_tokens(bundle: Bundle, texts: list[str]) -> list[int]:
     if not texts:
         return []
     emb = bundle.sentences(texts)
-    return [min(int(t), bundle.max_tokens) for t in bundle.length.argmax(emb).tolist()]
+    with stage("estimate length"):
+        return [min(int(t), bundle.max_tokens) for t in bundle.length.argmax(emb).tolist()]
 
 
 # ---------------------------------------------------------------------------------- results
@@ -210,17 +212,20 @@ def generate_tokens(bundle: Bundle, texts: list[str], token_lengths: list[int], 
     lengths = torch.tensor(token_lengths, device=bundle.device)
     hook = guidance_hook(bundle, texts, lengths, sampling.guidance)
     rng = torch.Generator(bundle.device).manual_seed(int(seed))
-    return gen.generate(bundle.sentences(texts), lengths, steps=sampling.steps, cfg=sampling.cfg,
-                        sampler=sampling.sampler, ode_steps=sampling.ode_steps, generator=rng, on_step=hook)
+    cond = bundle.sentences(texts)
+    with stage("sample"):
+        return gen.generate(cond, lengths, steps=sampling.steps, cfg=sampling.cfg,
+                            sampler=sampling.sampler, ode_steps=sampling.ode_steps, generator=rng, on_step=hook)
 
 
 def finish(bundle: Bundle, motions: list[np.ndarray], cleanup: bool) -> list[np.ndarray]:
     """What generation hands out: the cleaned motions (:mod:`.cleanup`), or the network output as is."""
     if not cleanup:
         return motions
-    from .cleanup import cleanup_motion
+    with stage("cleanup"):
+        from .cleanup import cleanup_motion
 
-    return [cleanup_motion(m, bundle.fps, bundle.skeleton) for m in motions]
+        return [cleanup_motion(m, bundle.fps, bundle.skeleton) for m in motions]
 
 
 def generate(bundle: Bundle, texts: Sequence[str] | str, lengths: LengthArg | Sequence[LengthArg] = None, *,
@@ -258,7 +263,9 @@ def generate(bundle: Bundle, texts: Sequence[str] | str, lengths: LengthArg | Se
         for batch in _batches(short, sampling.batch_size):
             idx = [j for j, _, _ in batch]
             lat = generate_tokens(bundle, [t for _, t, _ in batch], [n for _, _, n in batch], seed + idx[0], sampling)
-            for j, m in zip(idx, decode_list(bundle, lat, [n for _, _, n in batch])):
+            with stage("decode"):
+                decoded = decode_list(bundle, lat, [n for _, _, n in batch])
+            for j, m in zip(idx, decoded):
                 motions[j] = m
             bar.update(len(batch))
         for i, t, n in long:

@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 from ..config import to_dict
 from ..errors import CoamdError
 from ..skeleton import facing_angles, rotate_yaw
+from ..timing import stage
 from .bundle import Bundle
 from .codec import decode_list, encode_joints
 from .generate import (
@@ -122,9 +123,11 @@ def generate_chain(bundle: Bundle, plan: Sequence[tuple[str, int]], num_samples:
         if k == 0:
             lengths = torch.full((B,), n, device=bundle.device)
             hook = guidance_hook(bundle, [text] * B, lengths, sampling.guidance)
-            lat = gen.generate(cond, lengths, steps=sampling.steps, cfg=sampling.cfg, sampler=sampling.sampler,
-                               ode_steps=sampling.ode_steps, generator=rng, on_step=hook)
-            worlds = decode_list(bundle, lat, [n] * B)
+            with stage("sample"):
+                lat = gen.generate(cond, lengths, steps=sampling.steps, cfg=sampling.cfg, sampler=sampling.sampler,
+                                   ode_steps=sampling.ode_steps, generator=rng, on_step=hook)
+            with stage("decode"):
+                worlds = decode_list(bundle, lat, [n] * B)
             starts.append(0)
             continue
         frames = P * unit
@@ -133,17 +136,20 @@ def generate_chain(bundle: Bundle, plan: Sequence[tuple[str, int]], num_samples:
             local, origin, angle = _to_local(w[-frames:], root)
             locals_.append(local)
             places.append((origin, angle))
-        prefix = encode_joints(bundle, np.stack(locals_))                            # (B, P, C)
+        with stage("decode"):                                                         # AE encode of the prefix
+            prefix = encode_joints(bundle, np.stack(locals_))                        # (B, P, C)
         source = torch.zeros(B, P + n, prefix.shape[-1], device=bundle.device)
         source[:, :P] = prefix
         mask = torch.zeros(B, P + n, dtype=torch.bool, device=bundle.device)
         mask[:, P:] = True
         lengths = torch.full((B,), P + n, device=bundle.device)
         hook = guidance_hook(bundle, [text] * B, lengths, sampling.guidance)
-        lat = gen.edit(cond, source, lengths, mask, steps=sampling.steps, cfg=sampling.cfg, sampler=sampling.sampler,
-                       ode_steps=sampling.ode_steps, generator=rng, on_step=hook)
+        with stage("sample"):
+            lat = gen.edit(cond, source, lengths, mask, steps=sampling.steps, cfg=sampling.cfg,
+                           sampler=sampling.sampler, ode_steps=sampling.ode_steps, generator=rng, on_step=hook)
         starts.append(len(worlds[0]) - frames)
-        decoded = decode_list(bundle, lat, [P + n] * B)
+        with stage("decode"):
+            decoded = decode_list(bundle, lat, [P + n] * B)
         worlds = [stitch(w, rotate_yaw(d, angle).astype(np.float32) + origin, frames, root)
                   for w, d, (origin, angle) in zip(worlds, decoded, places)]
     return worlds, starts

@@ -40,7 +40,7 @@ def register(sub) -> None:
     add_raw(p)
     add_checkpoint(p)
     add_output(p)
-    add_common(p, device=True, seed=True)
+    add_common(p, device=True, seed=True, threads=True)
     p.set_defaults(func=run)
 
 
@@ -66,7 +66,13 @@ def run(args: argparse.Namespace) -> int:
     if args.trajectory is not None:
         load_trajectory(args.trajectory)
     sampling_from(args)
-    bundle = load_bundle(args.checkpoint, device=args.device)
+    from ..tasks.bundle import bundle_defaults
+    from ..timing import configure_threads
+    from .generate import needed_parts
+
+    configure_threads(args.threads, 1)
+    guidance = args.guidance if args.guidance is not None else float(bundle_defaults(args.checkpoint).get("guidance", 0))
+    bundle = load_bundle(args.checkpoint, device=args.device, parts=needed_parts([1.0], guidance))
     result = edit(bundle, source.joints, text, task=args.task, keep=args.keep, joints=args.joints,
                   trajectory=args.trajectory, seed=args.seed, sampling=sampling_from(args, bundle), exact=args.exact,
                   cleanup=not args.raw)

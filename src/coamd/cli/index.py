@@ -27,7 +27,7 @@ def register(sub) -> None:
     b.add_argument("--fp32", action="store_true", help="store float32 embeddings (default: float16)")
     b.add_argument("--batch-size", type=int, default=64, metavar="B", help="windows embedded together")
     add_checkpoint(b)
-    add_common(b, device=True)
+    add_common(b, device=True, threads=True)
     b.set_defaults(func=run_build)
     i = new_parser(verbs, "info", "describe a gallery index", ["coamd index info gallery.idx"])
     i.add_argument("index", metavar="INDEX")
@@ -51,7 +51,10 @@ def run_build(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.is_dir():
         raise CoamdError(f"-o {out}: is a folder, expected an index file name")
-    gallery_files(args.motions)                         # missing inputs fail before the model loads
+    files = gallery_files(args.motions)                 # missing inputs fail before the model loads
+    from ..timing import configure_threads
+
+    configure_threads(args.threads, len(files))
     bundle = load_bundle(args.checkpoint, device=args.device, parts=("mar",))
     gallery = build_gallery(bundle, args.motions, dtype=torch.float32 if args.fp32 else torch.float16,
                             batch_size=args.batch_size)

@@ -29,7 +29,7 @@ def register(sub) -> None:
     p.add_argument("--top-k", type=int, default=5, metavar="K", help="labels shown per file (default: 5)")
     p.add_argument("--json", action="store_true", help="print JSON: one object per file with ranked predictions")
     add_checkpoint(p)
-    add_common(p, device=True)
+    add_common(p, device=True, threads=True)
     p.set_defaults(func=run)
 
 
@@ -48,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
             names.append(f if len(items) == 1 else f"{f}[{i}]")
             motions.append(m.joints)
     explicit = parse_labels(args.labels, args.label_file) if (args.labels or args.label_file) else None
+    from ..timing import configure_threads
+
+    configure_threads(args.threads, len(motions))
     bundle = load_bundle(args.checkpoint, device=args.device, parts=("mar",))
     results = recognize(bundle, motions, explicit, args.top_k)
     if args.json:

@@ -25,7 +25,7 @@ def register(sub) -> None:
     p.add_argument("--top-k", type=int, default=10, metavar="K", help="results per query (default: 10)")
     p.add_argument("--json", action="store_true", help="print JSON: one object per query with ranked results")
     add_checkpoint(p)
-    add_common(p, device=True)
+    add_common(p, device=True, threads=True)
     p.set_defaults(func=run)
 
 
@@ -51,6 +51,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.top_k < 1:
         raise CoamdError(f"--top-k: must be at least 1, got {args.top_k}")
+    from ..timing import configure_threads
+
+    configure_threads(args.threads, 1)
     if bool(args.text) == bool(args.motion):
         raise CoamdError("give --text with --gallery (find motions) or --motion with --texts (rank texts)")
     if args.text:
@@ -63,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
         if g.is_file() and is_gallery_file(g):
             gallery = load_gallery(g)
         else:
-            gallery_files([g])                              # a missing path fails before the model loads
+            files = gallery_files([g])                      # a missing path fails before the model loads
+            configure_threads(args.threads, len(files))     # encoding a folder of motions: a big batch
             gallery = None
         bundle = load_bundle(args.checkpoint, device=args.device, parts=("mar",))
         results = rank_motions(bundle, queries, gallery or open_gallery(bundle, [g]), args.top_k)

@@ -55,7 +55,9 @@ def test_nested_stages_count_once():
 
 def test_thread_default_and_overrides(monkeypatch):
     monkeypatch.delenv(THREADS_ENV, raising=False)
-    assert default_threads(1, cores=16) == 1 and default_threads(1000, cores=16) == 16
+    assert default_threads(1, cores=16, load=0) == 1 and default_threads(1000, cores=16, load=0) == 16
+    assert default_threads(1000, cores=2, load=1.2) == 1 and default_threads(1000, cores=2, load=5) == 1
+    assert default_threads(1000, cores=16, load=3.6) == 12
     assert resolve_threads(None, 1) == (1, "default")
     assert configure_threads(None, 1) == 1 and torch.get_num_threads() == 1
     monkeypatch.setenv(THREADS_ENV, "3")
@@ -156,3 +158,6 @@ def test_bench_compare_prints_the_ratio(capsys):
     assert [r["threads"] for r in doc.values()] == [1, 2]
     assert main(["bench", "generate", "--quiet", "--compare", "rk4"]) == 2
     assert "--compare rk4" in capsys.readouterr().err
+    from coamd.cli.bench import parse_sampler
+
+    assert parse_sampler("dopri5", 8) == ("dopri5", 8, None) and parse_sampler("euler:16@2", 8) == ("euler", 16, 2)

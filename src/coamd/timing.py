@@ -95,12 +95,33 @@ def process_age() -> float | None:
         return None
 
 
-def default_threads(work: int, cores: int | None = None) -> int:
-    """Intra-op threads for ``work`` motions per model call: one for small work (batch 1 and a few motions:
-    the models are small, and a second thread on a busy machine costs far more than it gains), else every
-    core (big batches split well)."""
-    cores = cores or os.cpu_count() or 1
-    return 1 if work <= SMALL_WORK else cores
+def cpu_cores() -> int:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def busy_cores() -> float:
+    """The 1-minute load average (runnable processes), 0 where unknown."""
+    try:
+        return float(os.getloadavg()[0])
+    except (AttributeError, OSError):
+        return 0.0
+
+
+def default_threads(work: int, cores: int | None = None, load: float | None = None) -> int:
+    """Intra-op threads for ``work`` motions: one for small work (batch 1 and a few motions: the models are
+    small, and a second thread on a busy machine costs far more than it gains: docs/speed.md), else the
+    cores that other processes leave idle (1-minute load average), at least one and at most every core.
+    OpenMP threads that share a core with other busy processes spin and wait for each other, which is
+    what makes an oversubscribed run many times slower than a single-threaded one."""
+    cores = cores or cpu_cores()
+    if work <= SMALL_WORK:
+        return 1
+    idle = cores - (busy_cores() if load is None else load)
+    return max(1, min(cores, int(idle + 0.5)))
 
 
 def resolve_threads(flag: int | None, work: int) -> tuple[int, str]:
@@ -133,5 +154,6 @@ def configure_threads(flag: int | None, work: int) -> int:
     return n
 
 
-__all__ = ["SMALL_WORK", "THREADS_ENV", "Timings", "configure_threads", "default_threads", "process_age",
+__all__ = ["SMALL_WORK", "THREADS_ENV", "Timings", "busy_cores", "configure_threads", "cpu_cores", "default_threads",
+           "process_age",
            "resolve_threads", "stage"]

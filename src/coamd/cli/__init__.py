@@ -96,7 +96,7 @@ def add_common(parser: argparse.ArgumentParser, device: bool = False, seed: bool
     if threads:
         parser.add_argument("--threads", type=int, default=None, metavar="N",
                             help="CPU threads for the models (default: $COAMD_THREADS, else 1 for a few motions "
-                                 "and every core for big batches)")
+                                 "and the idle cores for big batches)")
 
 
 def add_timings(parser: argparse.ArgumentParser) -> None:

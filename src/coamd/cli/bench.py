@@ -48,9 +48,9 @@ def register_generate(sub) -> None:
     p.add_argument("--frames", type=int, default=196, help="frames per motion (default: 196 = 49 tokens)")
     p.add_argument("--repeats", type=int, default=None, metavar="R",
                    help="timed runs per batch size after one warm-up (default: 3; 1 for paper-size models)")
-    p.add_argument("--compare", metavar="SAMPLER[:K]", default=None,
-                   help="also time this sampler (dopri5, euler:16, heun:2 ...; other settings the same), runs "
-                        "interleaved, and print each variant's speed-up over it")
+    p.add_argument("--compare", metavar="SAMPLER[:K][@THREADS]", default=None,
+                   help="also time this sampler (dopri5, euler:16, heun:2, euler:16@2 ...; other settings the same, "
+                        "threads: the first --threads), runs interleaved, and print each variant's speed-up over it")
     p.add_argument("--threads", type=int, nargs="+", default=None, metavar="N",
                    help="torch threads; several values time each side by side (default: torch's current setting)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -59,10 +59,17 @@ def register_generate(sub) -> None:
     p.set_defaults(func=run_generate)
 
 
-def parse_sampler(spec: str, default_steps: int) -> tuple[str, int]:
-    """'dopri5' / 'euler:16' / 'heun' -> (sampler, ode steps)."""
+def parse_sampler(spec: str, default_steps: int) -> tuple[str, int, int | None]:
+    """'dopri5' / 'euler:16' / 'heun' / 'euler:16@2' -> (sampler, ode steps, threads or None)."""
     from ..errors import CoamdError
 
+    spec, _, at = spec.partition("@")
+    try:
+        threads = int(at) if at else None
+    except ValueError:
+        raise CoamdError(f"--compare {spec}@{at}: the number after @ is the thread count") from None
+    if threads is not None and threads < 1:
+        raise CoamdError(f"--compare {spec}@{at}: at least 1 thread")
     name, _, k = spec.partition(":")
     if name not in ("euler", "heun", "dopri5"):
         raise CoamdError(f"--compare {spec}: expected euler[:K], heun[:K] or dopri5")
@@ -72,7 +79,7 @@ def parse_sampler(spec: str, default_steps: int) -> tuple[str, int]:
         raise CoamdError(f"--compare {spec}: K must be a whole number of ODE steps") from None
     if steps < 1:
         raise CoamdError(f"--compare {spec}: K must be at least 1")
-    return name, steps
+    return name, steps, threads
 
 
 def variant_label(s) -> str:
@@ -103,9 +110,9 @@ def run_generate(args: argparse.Namespace) -> int:
         threads = list(dict.fromkeys(args.threads or [torch.get_num_threads()]))
         variants = {f"{variant_label(sampling)} ({t} thr)": (sampling, t) for t in threads}
         if args.compare:
-            name, k = parse_sampler(args.compare, args.ode_steps)
+            name, k, t = parse_sampler(args.compare, args.ode_steps)
             ref = dataclasses.replace(sampling, sampler=name, ode_steps=k)
-            variants[f"{variant_label(ref)} ({threads[0]} thr)"] = (ref, threads[0])
+            variants[f"{variant_label(ref)} ({t or threads[0]} thr)"] = (ref, t or threads[0])
         reports = bench_compare(variants, args.config, args.checkpoint,
                                 batches=tuple(args.batch) if args.batch else None, repeats=args.repeats,
                                 frames=args.frames, device=args.device, seed=args.seed,

@@ -16,15 +16,16 @@ animator can use, in five steps (``cleanup=False`` / ``--raw`` everywhere skips 
    bone *directions* lets a stretched shin push the foot through the floor or lift it off; so
    then the feet are put back where the network put them (after smoothing) by two-bone leg IK
    (:mod:`.limbs`): the knees bend to absorb the length difference.
-3. **Floor**: the floor is the 25th percentile of the per-frame lowest joint (robust to a stray
-   dip); the motion is shifted so it lies at y = 0 (skipped for edits: the kept source frames
-   define the floor).
+3. **Floor**: the network's output already stands on y = 0 (it learned canonical motion); feet
+   are kept at y >= 0 in step 4. Optional (off by default, both cost FID on the corpus val split):
+   ``level`` shifts the motion so the 25th percentile of its per-frame lowest joint is y = 0, and
+   ``lift`` raises the body around frames where another joint dips through the floor.
 4. **Foot contacts** (:mod:`.contacts`): planted feet detected with hysteresis and held still by
    analytic two-bone leg IK, eased in and out; ankles and toes never below the floor.
 5. **Pinning**: for edits, what the user kept is restored exactly (kept frames copied back with a
-   fade, kept joints attached; :mod:`.pinning`), so the edit's constraints still hold. Finally,
-   a joint still below the floor (a knee through it) lifts the body around that moment, eased
-   in and out over a few frames (:func:`lift_above_floor`).
+   fade, kept joints attached; :mod:`.pinning`), so the edit's constraints still hold. With
+   ``lift``, a joint still below the floor then lifts the body around that moment, eased in and
+   out over a few frames (:func:`lift_above_floor`).
 
 Cost: under 0.1 s for a 6 s motion on one core (numpy, vectorised over frames; timed by
 ``coamd bench generate``).
@@ -56,7 +57,10 @@ class CleanupSettings:
     passes: int = 2                 # smoothing passes (the second after the constant-bone refit)
     bones: bool = True
     reach: bool = True              # after the refit, the feet reach their smoothed positions
-    floor: bool = True
+    reach_hands: bool = False       # ... and the hands
+    floor: bool = True              # feet never below y = 0, no joint through the floor
+    level: bool = False             # also shift the whole motion so its typical lowest point is y = 0
+    lift: bool = False              # lift the body where any joint (a knee, a hand) dips through the floor
     feet: bool = True
     contacts: ContactSettings = field(default_factory=ContactSettings)
     fade: int = 4                   # frames over which pinned (kept) frames fade into cleaned ones
@@ -190,9 +194,9 @@ def fit_motion(joints: np.ndarray, fps: float = 20.0, skeleton: Skeleton = SMPL2
         if smooth and s.passes > 1:  # IK turns what was stretch into small swings: smooth those, refit again
             x = rigid_refit(smooth_positions(x, fps, s.smooth_strength, s.smooth_huber), skeleton, lengths)
         if s.reach:  # feet back where the network put them (bone directions alone let them drift)
-            x = reach(x, targets, skeleton, facing_directions(x, skeleton))
+            x = reach(x, targets, skeleton, facing_directions(x, skeleton), hands=s.reach_hands)
     shift = 0.0
-    if s.floor and src is None:
+    if s.level and s.floor and src is None:
         shift = -floor_height(x)
         x[..., 1] += shift
     contacts = np.zeros((T, 2), bool)
@@ -206,7 +210,7 @@ def fit_motion(joints: np.ndarray, fps: float = 20.0, skeleton: Skeleton = SMPL2
             x = attach_kept_joints(x, src, kept_joints, skeleton)
         x = blend_kept(x, src, kept_frames, s.fade)
     if s.floor and src is None:
-        x[..., 1] += lift_above_floor(x)
+        x[..., 1] += lift_above_floor(x) if s.lift else 0.0
     lengths = symmetric_bone_lengths(x, skeleton) if s.bones else np.zeros(J)
     return CleanupResult(joints=x.astype(np.float32), contacts=contacts, bone_lengths=lengths, floor_shift=shift)
 

@@ -105,7 +105,15 @@ def solve_limb(x: np.ndarray, limb: Limb, end_target: np.ndarray, tip_target: np
     new_e = R + d[:, None] * u
     if limb.below:
         if limb.tip >= 0 and tip_target is not None:
-            rot = rotation_between(x[frames, limb.tip] - E, tip_target[frames] - new_e)  # (n, 3, 3)
+            # aim so the tip sits at its target's *height* exactly (a toe on the floor stays on it),
+            # pointing the target's way on the ground plane
+            l3 = np.linalg.norm(x[frames, limb.tip] - E, axis=-1)
+            want = tip_target[frames] - new_e
+            dy = np.clip(want[:, 1], -l3, l3)
+            flat = want * np.array([1.0, 0.0, 1.0])
+            flat = _unit(flat) * np.sqrt(np.maximum(l3**2 - dy**2, 0.0))[:, None]
+            goal = flat + dy[:, None] * np.array([0.0, 1.0, 0.0])
+            rot = rotation_between(x[frames, limb.tip] - E, goal)  # (n, 3, 3)
         else:
             rot = np.broadcast_to(np.eye(3), (len(E), 3, 3))
         for j in limb.below:

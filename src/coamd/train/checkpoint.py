@@ -69,7 +69,7 @@ def restore_rng(state: dict[str, Any], generator: torch.Generator | None = None)
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
     """``torch.save`` to a temporary file beside ``path``, then rename it into place."""
     path = Path(path)
-    with atomic_path(path) as tmp:
+    with atomic_path(path, durable=True) as tmp:
         torch.save({"format": FORMAT, "version": VERSION, **state}, tmp)
     return path
 

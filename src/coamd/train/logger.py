@@ -1,7 +1,10 @@
 """Training logs: a CSV always (rewritten atomically), TensorBoard when it is installed.
 
-``log.csv`` gets one row per ``log_every`` steps, ``val.csv`` one row per validation. On resume
-the rows after the resumed step are dropped, so the files read as one uninterrupted run.
+``log.csv`` gets one row per ``log_every`` steps, ``val.csv`` one row per validation. Between
+checkpoints the CSV is rewritten every few seconds; with every checkpoint both files are written
+durably (fsync) *before* the checkpoint, so every row up to a checkpoint's step survives even a
+hard kill (SIGKILL, power loss). On resume the rows after the resumed step are dropped (they
+are logged again), so the files read as one uninterrupted run.
 """
 
 from __future__ import annotations
@@ -38,13 +41,13 @@ class CSVLog:
         if flush and time.monotonic() - self._last_flush >= self.flush_seconds:
             self.flush()
 
-    def flush(self) -> None:
+    def flush(self, durable: bool = False) -> None:
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=self.columns, lineterminator="\n")
         w.writeheader()
         for row in self.rows:
             w.writerow({k: _fmt(v) for k, v in row.items()})
-        with atomic_open(self.path, "w") as f:
+        with atomic_open(self.path, "w", durable=durable) as f:
             f.write(buf.getvalue())
         self._last_flush = time.monotonic()
 
@@ -80,8 +83,15 @@ class RunLogger:
             for k, v in values.items():
                 self.tb.add_scalar(f"val/{k}", v, step)
 
+    def sync(self) -> None:
+        """Write both CSVs durably (called with every checkpoint)."""
+        self.train.flush(durable=True)
+        self.val.flush(durable=True)
+        if self.tb is not None:
+            self.tb.flush()
+
     def close(self) -> None:
-        self.train.flush()
-        self.val.flush()
+        self.train.flush(durable=True)
+        self.val.flush(durable=True)
         if self.tb is not None:
             self.tb.close()

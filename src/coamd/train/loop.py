@@ -26,6 +26,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
+from ..atomic import folder_lock, remove_stale_temp_files
 from ..config import save as save_config
 from ..errors import CoamdError
 from .checkpoint import capture_rng, load_checkpoint, prune_step_checkpoints, restore_rng, save_checkpoint
@@ -196,6 +197,8 @@ class Trainer:
         state = self._state()
         if not self.dist.is_main:
             return None
+        if getattr(self, "logger", None) is not None:
+            self.logger.sync()  # the log rows up to this step are on disk before the checkpoint says so
         latest = save_checkpoint(self.ckpt_dir / "latest.pt", state)
         if self.cfg.keep_checkpoints > 0 and self.cfg.ckpt_every > 0 and self.step % self.cfg.ckpt_every == 0:
             save_checkpoint(self.ckpt_dir / f"step_{self.step}.pt", state)
@@ -293,6 +296,17 @@ class Trainer:
         return min(x for x in (self.cfg.max_steps, by_epochs) if x > 0) if (self.cfg.max_steps or by_epochs) else 0
 
     def fit(self) -> TrainResult:
+        """Train to the end (or an interruption) while holding the run folder's lock (rank 0)."""
+        if not self.dist.is_main:
+            return self._fit()
+        with folder_lock(self.run_dir, "run folder"):
+            if self.ckpt_dir.is_dir():
+                remove_stale_temp_files(self.ckpt_dir)  # half-written checkpoints of a killed run
+            if self.run_dir.is_dir():
+                remove_stale_temp_files(self.run_dir)
+            return self._fit()
+
+    def _fit(self) -> TrainResult:
         self._build()
         cfg = self.cfg
         if self.dist.is_main:

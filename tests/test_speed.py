@@ -161,3 +161,10 @@ def test_bench_compare_prints_the_ratio(capsys):
     from coamd.cli.bench import parse_sampler
 
     assert parse_sampler("dopri5", 8) == ("dopri5", 8, None) and parse_sampler("euler:16@2", 8) == ("euler", 16, 2)
+
+
+def test_bench_mar_reports_motions_per_second(ckpt, capsys):
+    assert main(["bench", "mar", "--checkpoint", ckpt, "--count", "3", "--single", "1", "--seconds", "2",
+                 "--repeats", "1", "--threads", "1", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["motions"] == 3 and doc["threads"]["1"]["single"] > 0 and doc["threads"]["1"]["batch"] > 0

@@ -15,6 +15,7 @@ from . import add_common, add_subverbs, new_parser
 SUBVERBS = {
     "generate": "bench:register_generate",
     "startup": "bench_startup",
+    "mar": "bench_mar",
     "suite": "bench_suite",
 }
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from ..device import resolve_device
 from ..errors import CoamdError
 from ..evaluation import Evaluators
 from ..evaluation.evaluators import EXPORT_NAME
@@ -34,10 +35,7 @@ REALDATA_SETS = {"hdm05": "hdm05", "bandai": "bandai_namco"}     # dataset kind 
 
 def open_bundle(path: str | os.PathLike | None, device: str | torch.device = "cpu") -> Bundle:
     """The model bundle to benchmark (module docstring); ``--device cuda`` is checked first."""
-    device = torch.device(device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise CoamdError(f"--device {device}: CUDA is not available on this machine")
-    return load_bundle(path, device=device)
+    return load_bundle(path, device=resolve_device(device))
 
 
 def evaluator_candidates(bundle: Bundle | None) -> list[Path]:

@@ -33,6 +33,7 @@ import torch
 import torch.nn.functional as F
 
 from ..data import Normalizer
+from ..device import resolve_device
 from ..errors import CoamdError
 from ..models import ModelConfig, build_models, load_model_config
 from ..tasks import Bundle, Sampling, load_bundle
@@ -108,9 +109,7 @@ def random_bundle(cfg: ModelConfig, device: torch.device, seed: int = 0) -> Bund
 def open_models(config: str, checkpoint: str | os.PathLike | None,
                 device: str | torch.device) -> tuple[Bundle, str, str]:
     """(bundle with AE + generator, config name, weights description)."""
-    device = torch.device(device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise CoamdError(f"--device {device}: CUDA is not available on this machine")
+    device = resolve_device(device)
     if checkpoint is not None:
         bundle = load_bundle(checkpoint, device=device, parts=("ae", "generator"))
         for part in ("ae", "generator"):

@@ -72,9 +72,9 @@ def _config_source(args) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
 
     from ..config import to_dict
+    from ..device import resolve_device
     from ..errors import CoamdError
     from ..models import load_model_config
     from ..train import TaskContext, Trainer, init_distributed, load_train_config, split_overrides
@@ -100,9 +100,7 @@ def run(args: argparse.Namespace) -> int:
         raise CoamdError(f"--resume: no checkpoint at {run_dir / 'checkpoints' / 'latest.pt'}")
     if not args.resume and (run_dir / "checkpoints" / "latest.pt").is_file():
         raise CoamdError(f"--out {run_dir}: a run is already there; add --resume to continue it or pick another --out")
-    device = torch.device(args.device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise CoamdError(f"--device {args.device}: CUDA is not available on this machine")
+    device = resolve_device(args.device)
     dist, device = init_distributed(device)
     try:
         data = resolve_data(cfg.data)

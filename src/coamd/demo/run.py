@@ -31,6 +31,7 @@ import coamd
 
 from ..atomic import atomic_dir, atomic_open
 from ..config import to_dict
+from ..device import resolve_device
 from ..errors import CoamdError
 from ..tasks import Bundle, load_bundle, sampling_settings
 from .corpus import CorpusClip, corpus_labels, read_clips, synthesize_corpus
@@ -175,8 +176,7 @@ def run_demo(settings: DemoSettings) -> Path:
     out = Path(settings.out)
     if settings.train and settings.checkpoint:
         raise CoamdError("--train makes its own weights; drop --checkpoint (or drop --train to use it)")
-    if settings.device != "cpu" and torch.device(settings.device).type == "cuda" and not torch.cuda.is_available():
-        raise CoamdError(f"--device {settings.device}: CUDA is not available on this machine")
+    resolve_device(settings.device)
     sampling_settings(None, sampler=settings.sampler, ode_steps=settings.ode_steps)   # flag errors first
     check_out(out)
     watch = Stopwatch(settings.progress)

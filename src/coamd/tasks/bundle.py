@@ -47,6 +47,7 @@ import torch
 from torch import Tensor, nn
 
 from ..data import Normalizer
+from ..device import resolve_device
 from ..errors import CoamdError
 from ..models import PARTS, ModelConfig, build_models, load_checkpoint, load_module
 from ..skeleton import SKELETONS, Skeleton
@@ -267,7 +268,7 @@ def load_bundle(path: str | os.PathLike | None = None, device: str | torch.devic
                 parts: Sequence[str] | None = None) -> Bundle:
     """Load a bundle, a training run or a folder of runs (see the module docstring); ``parts`` limits what loads."""
     with stage("load models"):
-        return _load_bundle(path, torch.device(device), parts)
+        return _load_bundle(path, resolve_device(device), parts)
 
 
 def bundle_defaults(path: str | os.PathLike | None = None) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "coamd"
 
 # Modules every layer may use: plain helpers with no coamd dependencies of their own.
-CORE = {"errors", "atomic", "config", "device", "__init__"}
+CORE = {"errors", "atomic", "config", "device", "timing", "__init__"}
 
 # subpackage -> the coamd subpackages it may import (besides CORE).
 ALLOWED = {

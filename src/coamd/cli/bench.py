@@ -10,6 +10,7 @@ import argparse
 import json
 
 from . import add_common, add_subverbs, new_parser
+from .args import THREADS, number, whole
 
 # sub-verb -> "module[:function]" under coamd.cli whose function(subparsers) registers it
 SUBVERBS = {
@@ -40,19 +41,20 @@ def register_generate(sub) -> None:
                    help="time these trained weights (a bundle or runs) instead of random ones of --config")
     p.add_argument("--sampler", choices=["euler", "heun", "dopri5"], default="euler",
                    help="flow-head ODE sampler (default: euler)")
-    p.add_argument("--ode-steps", type=int, default=32, metavar="K", help="euler/heun steps per token (default: 32)")
-    p.add_argument("--steps", type=int, default=12, help="coarse-to-fine decoding steps (default: 12)")
-    p.add_argument("--cfg", type=float, default=4.5, help="classifier-free guidance scale (default: 4.5; 1 = off)")
-    p.add_argument("--batch", type=int, nargs="+", default=None, metavar="B",
+    p.add_argument("--ode-steps", type=whole(1, 10_000), default=32, metavar="K", help="euler/heun steps per token (default: 32)")
+    p.add_argument("--steps", type=whole(1, 1000), default=12, help="coarse-to-fine decoding steps (default: 12)")
+    p.add_argument("--cfg", type=number(0, 100), default=4.5, help="classifier-free guidance scale (default: 4.5; 1 = off)")
+    p.add_argument("--batch", type=whole(1, 4096), nargs="+", default=None, metavar="B",
                    help="batch sizes to time (default: 1 32; for paper-size models 1 4, as batch 32 takes "
                         "many minutes on a CPU)")
-    p.add_argument("--frames", type=int, default=196, help="frames per motion (default: 196 = 49 tokens)")
-    p.add_argument("--repeats", type=int, default=None, metavar="R",
+    p.add_argument("--frames", type=whole(4, 100_000), default=196, help="frames per motion (default: 196 = 49 tokens)")
+    p.add_argument("--repeats", type=whole(1, 1000), default=None, metavar="R",
                    help="timed runs per batch size after one warm-up (default: 3; 1 for paper-size models)")
-    p.add_argument("--compare", metavar="SAMPLER[:K][@THREADS]", default=None,
-                   help="also time this sampler (dopri5, euler:16, heun:2, euler:16@2 ...; other settings the same, "
-                        "threads: the first --threads), runs interleaved, and print each variant's speed-up over it")
-    p.add_argument("--threads", type=int, nargs="+", default=None, metavar="N",
+    p.add_argument("--compare", metavar="SAMPLER[:K][@THREADS]", nargs="+", default=None,
+                   help="also time these samplers (dopri5, euler:16, heun:2, euler:16@2 ...; other settings the same, "
+                        "threads: the first --threads), runs interleaved, and print each variant's speed-up over "
+                        "the last one")
+    p.add_argument("--threads", type=THREADS, nargs="+", default=None, metavar="N",
                    help="torch threads; several values time each side by side (default: torch's current setting)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -110,8 +112,8 @@ def run_generate(args: argparse.Namespace) -> int:
 
         threads = list(dict.fromkeys(args.threads or [torch.get_num_threads()]))
         variants = {f"{variant_label(sampling)} ({t} thr)": (sampling, t) for t in threads}
-        if args.compare:
-            name, k, t = parse_sampler(args.compare, args.ode_steps)
+        for spec in args.compare or []:
+            name, k, t = parse_sampler(spec, args.ode_steps)
             ref = dataclasses.replace(sampling, sampler=name, ode_steps=k)
             variants[f"{variant_label(ref)} ({t or threads[0]} thr)"] = (ref, t or threads[0])
         reports = bench_compare(variants, args.config, args.checkpoint,

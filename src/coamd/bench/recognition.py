@@ -115,6 +115,29 @@ def labelled_recognition(bundle: Bundle, clips: LabelledClips, protocol: str, pa
                   "labels": float(len(clips.label_names))})
 
 
+def real_retrieval(bundle: Bundle, clips: LabelledClips, protocol: str, part: str = "test",
+                   progress: bool | None = None) -> dict[str, Row]:
+    """Text→motion (and motion→text) retrieval of a labelled set's ``part`` from its label names.
+
+    Every clip is one pair (clip, its label name as the caption, e.g. "kick with the left leg to the
+    front"); the gallery is the whole part (``full`` protocol) and clips with the same label count as
+    correct (identical captions). So text→motion R@k = share of queries whose top k retrieved clips
+    include one of that label; motion→text ranks the label names through tower B (recognition uses
+    tower A). One deterministic row ``text_label`` (n = 1).
+    """
+    idx = clips.split(protocol, part)
+    if len(idx) == 0:
+        raise CoamdError(f"{clips.spec.name}: protocol '{protocol}' has no {part} clips")
+    m = embed_motions(bundle, [clips.motion(int(i)) for i in idx], progress=progress).cpu().numpy()   # (N, E)
+    names = [clips.label_names[int(clips.labels[int(i)])] for i in idx]
+    uniq = list(dict.fromkeys(names))
+    pos = {n: k for k, n in enumerate(uniq)}
+    t = embed_texts(bundle, uniq).cpu().numpy()[[pos[n] for n in names]]                                # (N, E)
+    res = retrieval_metrics(t, m, protocol="full", ks=(1, 3), same_text=same_caption_mask(names))
+    return {"text_label": _once({"t2m_R1": res["t2m/R@1"], "t2m_R3": res["t2m/R@3"], "m2t_R1": res["m2t/R@1"],
+                                 "m2t_R3": res["m2t/R@3"], "clips": float(len(idx)), "queries": float(len(uniq))})}
+
+
 class _FinetuneTask(MARTask):
     """``coamd train mar`` on already-loaded clips, training on the chosen protocol's train part."""
 
@@ -206,4 +229,4 @@ def default_protocol(source: DataSource) -> str:
 
 
 __all__ = ["KS", "corpus_recognition", "default_protocol", "finetune_mar", "labelled_recognition", "load_clips",
-           "recognition_rows", "retrieval_protocol"]
+           "real_retrieval", "recognition_rows", "retrieval_protocol"]

@@ -58,7 +58,7 @@ from .evalset import EvalSet, TooFewSamples
 from .methods import CleanedMethod, GeneratorMethod, NearestNeighbour, cleanup_function
 from .protocols import MMSpec, edit_protocol, generation_protocol, reconstruction_protocol
 from .realref import BOOTSTRAP, REAL_SETS, load_real_sets, real_reference
-from .recognition import corpus_recognition, load_clips, recognition_rows, retrieval_protocol
+from .recognition import corpus_recognition, load_clips, real_retrieval, recognition_rows, retrieval_protocol
 
 
 @dataclass
@@ -324,6 +324,20 @@ class Suite:
 
         return self.section(f"recognition/{kind}", settings, run)
 
+    def _real_retrieval(self, kind: str) -> dict:
+        settings: dict[str, Any] = {"dataset": kind, "realdata": str(self.realdata)}
+
+        def run() -> dict:
+            if self.realdata is None:
+                raise SkipSection(self.realdata_reason)
+            source, why = realdata_source(self.realdata, kind)
+            if source is None:
+                raise SkipSection(why)
+            clips = load_clips(source, cache=self.out / "cache" / kind)
+            return real_retrieval(self.bundle, clips, source.spec.splits[0], progress=self.progress)
+
+        return self.section(f"retrieval/{kind}", settings, run)
+
     # ------------------------------------------------------------------ everything
     def run(self) -> dict:
         """Run (or reuse) every section; returns the results dict written to ``results.json``."""
@@ -349,6 +363,8 @@ class Suite:
         sections["recognition/corpus"] = self._corpus_recognition()
         for kind in ("hdm05", "bandai"):
             sections[f"recognition/{kind}"] = self._real_recognition(kind)
+        for kind in ("hdm05", "bandai"):
+            sections[f"retrieval/{kind}"] = self._real_retrieval(kind)
         return {"meta": self.meta(time.perf_counter() - t0), "sections": sections,
                 "diagnostics": {"caption_overlap": self.caption_overlap()}}
 

@@ -168,3 +168,12 @@ def test_bench_mar_reports_motions_per_second(ckpt, capsys):
                  "--repeats", "1", "--threads", "1", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["motions"] == 3 and doc["threads"]["1"]["single"] > 0 and doc["threads"]["1"]["batch"] > 0
+
+
+def test_bench_startup_reads_the_timings_table():
+    from coamd.cli.bench_startup import parse_timings
+
+    t = Timings(GENERATE_STAGES)
+    t.add("sample", 1.25)
+    rows = parse_timings("note: something\n" + t.format(before=0.5))
+    assert set(GENERATE_STAGES) <= set(rows) and rows["sample"] == 1.25 and rows["python start-up"] == 0.5

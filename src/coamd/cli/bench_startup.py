@@ -6,6 +6,7 @@ with ``--baseline-src DIR``, the same generate command of another source tree (e
 unpacked with ``git archive``) run by the same interpreter with ``PYTHONPATH=DIR``. Medians over the
 rounds, the ratio to ``import torch`` and the median per-stage breakdown of ``--timings`` are
 printed. Interleaving the commands makes the comparison fair on a machine whose load changes.
+``--cold-cache`` gives each run an empty embedding cache (a prompt never seen before).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 
 from . import new_parser
+from .args import whole
 
 STAGE_LINE = re.compile(r"^  (.+?)\s+(\d+\.\d+)\s+(\d+\.\d+)%$")
 
@@ -33,10 +35,13 @@ def register(sub) -> None:
                     "git archive HEAD~3 src | tar -x -C /tmp/old && coamd bench startup --baseline-src /tmp/old/src"])
     p.add_argument("--text", default="a person walks forward and waves", help="the prompt")
     p.add_argument("--length", default="9.8", help="seconds (default: 9.8, one segment)")
-    p.add_argument("--rounds", type=int, default=5, help="rounds of every command (default: 5)")
+    p.add_argument("--rounds", type=whole(1, 1000), default=5, help="rounds of every command (default: 5)")
     p.add_argument("--baseline-src", metavar="DIR", default=None,
                    help="also time the generate command of the coamd package under DIR (PYTHONPATH=DIR)")
     p.add_argument("--extra", default="", metavar="ARGS", help="more 'coamd generate' arguments, e.g. '--raw'")
+    p.add_argument("--cold-cache", action="store_true",
+                   help="give every run of this checkout an empty $COAMD_CACHE, so the prompt is encoded (loading "
+                        "the text encoder) instead of read from the embedding cache")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=run)
 
@@ -79,8 +84,10 @@ def run(args: argparse.Namespace) -> int:
         commands["coamd generate (baseline)"] = (gen + ["-o", str(work / "old")], base_env)
     walls: dict[str, list[float]] = {k: [] for k in commands}
     stages: list[dict[str, float]] = []
-    for _ in range(args.rounds):
+    for r in range(args.rounds):
         for name, (cmd, e) in commands.items():
+            if args.cold_cache and name == "coamd generate":
+                e = dict(e, COAMD_CACHE=str(work / f"cache{r}"))
             seconds, err = _timed(cmd, e)
             walls[name].append(seconds)
             if name == "coamd generate":
@@ -88,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     med = {k: statistics.median(v) for k, v in walls.items()}
     torch_s = med["import torch"]
     stage_med = {k: statistics.median(s.get(k, 0.0) for s in stages) for k in stages[0]} if stages else {}
-    result = {"rounds": args.rounds, "text": args.text, "length": args.length, "extra": args.extra,
+    result = {"rounds": args.rounds, "cold_cache": args.cold_cache, "text": args.text, "length": args.length, "extra": args.extra,
               "cpus": os.cpu_count(), "threads_env": os.environ.get("COAMD_THREADS"),
               "wall_median_s": med, "wall_all_s": walls,
               "ratio_to_import_torch": {k: v / torch_s for k, v in med.items()},
@@ -97,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(result, indent=1))
         return 0
     print(f"start-up: {args.rounds} rounds, fresh processes, interleaved; {os.cpu_count()} CPUs; "
-          f"coamd generate {args.text!r} --length {args.length} --format npy {args.extra}".rstrip())
+          f"coamd generate {args.text!r} --length {args.length} --format npy {args.extra}".rstrip()
+          + ("; empty embedding cache every run" if args.cold_cache else ""))
     print(f"{'command':<28}  {'median s':>9}  {'min s':>7}  {'max s':>7}  {'÷ import torch':>14}")
     for k, v in walls.items():
         print(f"{k:<28}  {med[k]:>9.2f}  {min(v):>7.2f}  {max(v):>7.2f}  {med[k] / torch_s:>13.2f}×")

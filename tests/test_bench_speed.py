@@ -59,10 +59,10 @@ def test_trained_weights_encode_the_prompt_once(tmp_path):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--batch", "0"], "--batch 0: must be at least 1"),
-    (["--repeats", "0"], "--repeats 0: must be at least 1"),
+    (["--batch", "0"], "argument --batch: must be from 1 to 4096, got 0"),
+    (["--repeats", "0"], "argument --repeats: must be from 1 to 1000, got 0"),
     (["--frames", "400", "--batch", "1"], "--frames 400: must lie in 4-196"),
-    (["--ode-steps", "0"], "--ode-steps: must be at least 1"),
+    (["--ode-steps", "0"], "argument --ode-steps: must be from 1 to 10000, got 0"),
     (["--checkpoint", "{tmp}/none"], "none: no such checkpoint file or folder"),
     (["--config", "{tmp}/missing.yaml"], "missing.yaml"),
     pytest.param(["--device", "cuda:0"], "CUDA is not available",

@@ -118,8 +118,8 @@ def test_interrupted_run_leaves_no_page(ckpt, tmp_path, monkeypatch):
     (["--clips", "5"], "--clips 5: the demo needs at least 10 clips"),
     (["--train", "--checkpoint", "{ckpt}"], "--train makes its own weights"),
     (["--checkpoint", "{tmp}/nothing"], "nothing: no such checkpoint file or folder"),
-    (["--ode-steps", "0"], "--ode-steps: must be at least 1"),
-    (["--train", "--train-scale", "0"], "--train-scale 0"),
+    (["--ode-steps", "0"], "argument --ode-steps: must be from 1 to 10000, got 0"),
+    (["--train", "--train-scale", "0"], "argument --train-scale: must be a finite number from 0.001 to 1000, got 0"),
 ])
 def test_errors_are_one_line(argv, message, ckpt, tmp_path, capsys):
     argv = [a.replace("{ckpt}", ckpt).replace("{tmp}", str(tmp_path)) for a in argv]

@@ -11,9 +11,11 @@ import argparse
 import importlib
 import os
 import sys
+from typing import NoReturn
 
 from .. import __version__
 from ..errors import CoamdError
+from .args import SEED, THREADS
 
 # verb -> module under coamd.cli; the order here is the order in `coamd --help`.
 VERBS: dict[str, str] = {
@@ -34,8 +36,16 @@ VERBS: dict[str, str] = {
 }
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line (``coamd VERB: error: argument --fps: ...``), exit 2; sub-parsers inherit it."""
+
+    def error(self, message: str) -> NoReturn:
+        verb = " ".join(self.prog.split()[:2])  # "coamd eval", as the verbs' own errors say
+        self.exit(2, f"{verb}: error: {' '.join(message.split())} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="coamd",
         description="Human motion on 3D skeletons: recognise, generate, retrieve and edit motion.",
         epilog="Run 'coamd VERB --help' for a verb's options and an example.",
@@ -55,7 +65,12 @@ def main(argv: list[str] | None = None) -> int:
             and argv[bench + 1].split("=")[0] == "--suite":
         argv.insert(bench + 1, "suite")        # `coamd bench --suite full ...` = `coamd bench suite --suite full ...`
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # a usage error (one line, see OneLineParser) returns 2; --help/--version exit
+        if e.code in (0, None):
+            raise
+        return 2
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 0 if args.verb is None else 2
@@ -92,9 +107,9 @@ def add_common(parser: argparse.ArgumentParser, device: bool = False, seed: bool
     if device:
         parser.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda:0 (default: cpu)")
     if seed:
-        parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+        parser.add_argument("--seed", type=SEED, default=0, help="random seed (default: 0)")
     if threads:
-        parser.add_argument("--threads", type=int, default=None, metavar="N",
+        parser.add_argument("--threads", type=THREADS, default=None, metavar="N",
                             help="CPU threads for the models (default: $COAMD_THREADS, else 1 for a few motions "
                                  "and the idle cores for big batches)")
 

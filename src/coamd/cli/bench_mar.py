@@ -15,6 +15,7 @@ import statistics
 import time
 
 from . import new_parser
+from .args import THREADS, number, whole
 
 
 def register(sub) -> None:
@@ -23,11 +24,11 @@ def register(sub) -> None:
                    ["coamd bench mar --threads 1 2", "coamd bench mar --motions corpus/new_joints --count 256"])
     p.add_argument("--checkpoint", metavar="DIR", default=None, help="bundle (default: the bundled weights)")
     p.add_argument("--motions", metavar="DIR", default=None, help="a folder of .npy joint files (default: random)")
-    p.add_argument("--count", type=int, default=128, help="motions (default: 128)")
-    p.add_argument("--seconds", type=float, default=10.0, help="length of the random motions (default: 10)")
-    p.add_argument("--single", type=int, default=16, help="motions recognised one call each (default: 16)")
-    p.add_argument("--threads", type=int, nargs="+", default=[1], metavar="N", help="torch threads (default: 1)")
-    p.add_argument("--repeats", type=int, default=2, help="timed runs per variant (default: 2)")
+    p.add_argument("--count", type=whole(1, 100_000), default=128, help="motions (default: 128)")
+    p.add_argument("--seconds", type=number(0.5, 600), default=10.0, help="length of the random motions (default: 10)")
+    p.add_argument("--single", type=whole(1, 100_000), default=16, help="motions recognised one call each (default: 16)")
+    p.add_argument("--threads", type=THREADS, nargs="+", default=[1], metavar="N", help="torch threads (default: 1)")
+    p.add_argument("--repeats", type=whole(1, 1000), default=2, help="timed runs per variant (default: 2)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=run)
 

@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from . import new_parser
+from .args import number
 
 
 def register(sub) -> None:
@@ -28,7 +29,7 @@ def register(sub) -> None:
                                      "do not identify")
     p.add_argument("--units", choices=["m", "cm", "mm", "inch"],
                    help="length unit of the files (default: detected for BVH, inches for ASF, metres otherwise)")
-    p.add_argument("--source-fps", type=float, help="frame rate of files that do not state one "
+    p.add_argument("--source-fps", type=number(0.1, 10_000), help="frame rate of files that do not state one "
                                                     "(default: .npy 20, AMC 120, NTU 30)")
     p.add_argument("--asf", help="ASF skeleton for AMC inputs (default: the .asf beside each .amc)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")

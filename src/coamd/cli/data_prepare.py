@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from . import new_parser
+from .args import whole
 
 DATASET_NAMES = ("humanml3d", "kitml", "synth", "ntu60", "ntu120", "bandai", "hdm05")
 
@@ -22,10 +23,10 @@ def register(sub) -> None:
     p.add_argument("dataset", choices=DATASET_NAMES, help="dataset kind")
     p.add_argument("--root", required=True, help="the dataset folder (read only)")
     p.add_argument("--out", default=None, help="cache folder (default: <root>.coamd_cache beside the root)")
-    p.add_argument("--workers", type=int, default=1, help="processes for reading/converting files (default: 1)")
+    p.add_argument("--workers", type=whole(1, 256), default=1, help="processes for reading/converting files (default: 1)")
     p.add_argument("--missing-list", default=None,
                    help="NTU only: text file of sample names to skip (e.g. the official missing-skeleton list)")
-    p.add_argument("--max-report", type=int, default=5, help="example files shown per problem category")
+    p.add_argument("--max-report", type=whole(0, 1_000_000), default=5, help="example files shown per problem category")
     p.set_defaults(func=run)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import CoamdError
 from . import new_parser
+from .args import SEED, whole
 
 
 def register(sub) -> None:
@@ -15,9 +16,9 @@ def register(sub) -> None:
                    ["coamd data synth --out corpus --clips 5000 --seed 0",
                     "coamd data synth --out tiny --clips 200 --workers 1 --mirror --overwrite"])
     p.add_argument("--out", required=True, help="output folder (built beside it, renamed into place when complete)")
-    p.add_argument("--clips", type=int, default=5000, help="number of clips (default: 5000)")
-    p.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives byte-identical files (default: 0)")
-    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+    p.add_argument("--clips", type=whole(1, 10_000_000), default=5000, help="number of clips (default: 5000)")
+    p.add_argument("--seed", type=SEED, default=0, help="random seed; the same seed gives byte-identical files (default: 0)")
+    p.add_argument("--workers", type=whole(1, 256), default=min(2, os.cpu_count() or 1),
                    help="worker processes (default: min(2, CPUs)); the output does not depend on it")
     p.add_argument("--overwrite", action="store_true", help="replace an existing non-empty output folder")
     p.add_argument("--mirror", action="store_true", help="also write left/right mirrored copies M<id> (captions swapped)")

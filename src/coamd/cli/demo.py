@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from . import add_common, new_parser
+from .args import number, whole
 
 
 def register(sub) -> None:
@@ -15,15 +16,15 @@ def register(sub) -> None:
                     "coamd demo --out demo_runs --checkpoint runs/small --clips 600"])
     p.add_argument("--out", default="demo_out", metavar="DIR",
                    help="output folder: new, empty, or an earlier demo's (default: demo_out)")
-    p.add_argument("--clips", type=int, default=None, metavar="N",
+    p.add_argument("--clips", type=whole(1, 1_000_000), default=None, metavar="N",
                    help="clips in the fresh corpus (default: 400; 1500 with --train)")
     p.add_argument("--train", action="store_true",
                    help="first retrain the small models on the fresh corpus (about 15-20 minutes on 2 CPU cores)")
-    p.add_argument("--train-scale", type=float, default=1.0, metavar="F",
+    p.add_argument("--train-scale", type=number(0.001, 1000), default=1.0, metavar="F",
                    help="with --train: multiply every model's training steps by F (default: 1)")
     p.add_argument("--checkpoint", metavar="DIR", default=None,
                    help="a model bundle, a training run or a folder of runs (default: the bundled weights)")
-    p.add_argument("--ode-steps", type=int, default=8, metavar="K",
+    p.add_argument("--ode-steps", type=whole(1, 10_000), default=8, metavar="K",
                    help="Euler steps of the flow head per token (default: 8, the fast setting)")
     p.add_argument("--quiet", action="store_true", help="no progress bars or stage times")
     add_common(p, device=True, seed=True)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import add_common, new_parser
+from .args import number, whole
 
 TASKS = ("generation", "edit", "retrieval", "recognition", "reconstruction")
 HELP = {
@@ -73,9 +74,9 @@ def _common(p: argparse.ArgumentParser, task: str) -> None:
                                                 "KIND:PATH names the kind, e.g. hdm05:/data/HDM05")
     p.add_argument("--split", default="test", help="split to evaluate on, e.g. test or test_compositional "
                                                     "(default: test)")
-    p.add_argument("--repeats", type=int, default=DEFAULT_REPEATS[task],
+    p.add_argument("--repeats", type=whole(1, 1000), default=DEFAULT_REPEATS[task],
                    help=f"repeats for the 95%% interval (default: {DEFAULT_REPEATS[task]})")
-    p.add_argument("--limit", type=int, default=0, help="use a fixed random subset of N samples (default: all)")
+    p.add_argument("--limit", type=whole(0, 10_000_000), default=0, help="use a fixed random subset of N samples (default: all)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--out", default=None, help="also write the JSON results to this file")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -84,12 +85,12 @@ def _common(p: argparse.ArgumentParser, task: str) -> None:
 
 def _sampling(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("sampling (default: the bundle's defaults)")
-    g.add_argument("--guidance", type=float, default=None, help="MAR guidance step λ (0 = unguided)")
-    g.add_argument("--steps", type=int, default=None, help="coarse-to-fine decoding steps (paper: 12)")
-    g.add_argument("--cfg", type=float, default=None, help="classifier-free guidance scale (paper: 4.5)")
+    g.add_argument("--guidance", type=number(0, 1000), default=None, help="MAR guidance step λ (0 = unguided)")
+    g.add_argument("--steps", type=whole(1, 1000), default=None, help="coarse-to-fine decoding steps (paper: 12)")
+    g.add_argument("--cfg", type=number(0, 100), default=None, help="classifier-free guidance scale (paper: 4.5)")
     g.add_argument("--sampler", default=None, help="flow-head ODE sampler: euler, heun or dopri5")
-    g.add_argument("--ode-steps", type=int, default=None, help="euler/heun steps per token sample")
-    g.add_argument("--batch-size", type=int, default=None, help="motions generated together")
+    g.add_argument("--ode-steps", type=whole(1, 10_000), default=None, help="euler/heun steps per token sample")
+    g.add_argument("--batch-size", type=whole(1, 4096), default=None, help="motions generated together")
     p.add_argument("--raw", action="store_true", help="score the raw network output only (default: the cleaned "
                                                       "output, as users get it, and the raw output beside it)")
     _realdata(p)
@@ -107,8 +108,8 @@ def _options_generation(p: argparse.ArgumentParser) -> None:
                                                    "instead of generating")
     p.add_argument("--baselines", action="store_true", help="add the nearest-neighbour and unconditional rows")
     p.add_argument("--mm", action="store_true", help="also compute MultiModality (slow: 96 captions x 30 samples)")
-    p.add_argument("--mm-captions", type=int, default=96, help="MultiModality captions (default: 96)")
-    p.add_argument("--mm-samples", type=int, default=30, help="MultiModality samples per caption (default: 30)")
+    p.add_argument("--mm-captions", type=whole(1, 1_000_000), default=96, help="MultiModality captions (default: 96)")
+    p.add_argument("--mm-samples", type=whole(1, 10_000), default=30, help="MultiModality samples per caption (default: 30)")
 
 
 def _options_edit(p: argparse.ArgumentParser) -> None:
@@ -124,7 +125,7 @@ def _options_retrieval(p: argparse.ArgumentParser) -> None:
 def _options_recognition(p: argparse.ArgumentParser) -> None:
     p.add_argument("--protocol", default=None, help="split protocol of a labelled set: xsub/xview (NTU-60), "
                                                     "xsub/xset (NTU-120), actors (HDM05), styles (Bandai)")
-    p.add_argument("--finetune-steps", type=int, default=0,
+    p.add_argument("--finetune-steps", type=whole(0, 10_000_000), default=0,
                    help="also fine-tune MAR on the train part for N steps and report it (default: 0 = zero-shot)")
     p.add_argument("--finetune-dir", default=None, help="run folder for the fine-tuning (default: a temporary one)")
     p.add_argument("--cache", default=None, help="cache folder for converted clips (default: beside the data)")

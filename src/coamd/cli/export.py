@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import CoamdError, MotionFormatError
 from . import new_parser
+from .args import number
 
 
 @dataclass
@@ -43,7 +44,7 @@ def register(sub) -> None:
     p.add_argument("--order", default="ZXY", metavar="ORDER",
                    help="rotation channel order, a permutation of XYZ (default: ZXY)")
     p.add_argument("--units", choices=["m", "cm"], default="m", help="length units in the file (default: m)")
-    p.add_argument("--fps", type=float, default=None, metavar="F",
+    p.add_argument("--fps", type=number(1, 1000), default=None, metavar="F",
                    help="frame rate of the written file; the motion is resampled (default: its own, 20)")
     p.set_defaults(func=run)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..errors import CoamdError
 from . import add_common, add_timings, new_parser
+from .args import number, whole
 
 
 def add_checkpoint(p: argparse.ArgumentParser) -> None:
@@ -23,11 +24,11 @@ def add_checkpoint(p: argparse.ArgumentParser) -> None:
 def add_sampling(p: argparse.ArgumentParser) -> None:
     """Decoding flags shared by generate and edit; unset flags fall back to the bundle's defaults."""
     g = p.add_argument_group("sampling (defaults: the bundle's recommended settings, else 12 / 4.5 / dopri5 / 32 / 0)")
-    g.add_argument("--steps", type=int, default=None, help="coarse-to-fine decoding steps")
-    g.add_argument("--cfg", type=float, default=None, help="classifier-free guidance scale (1 = off)")
+    g.add_argument("--steps", type=whole(1, 1000), default=None, help="coarse-to-fine decoding steps")
+    g.add_argument("--cfg", type=number(0, 100), default=None, help="classifier-free guidance scale (1 = off)")
     g.add_argument("--sampler", choices=["euler", "heun", "dopri5"], default=None, help="flow-head ODE sampler")
-    g.add_argument("--ode-steps", type=int, default=None, metavar="K", help="euler/heun steps per token")
-    g.add_argument("--guidance", type=float, default=None, metavar="LAMBDA",
+    g.add_argument("--ode-steps", type=whole(1, 10_000), default=None, metavar="K", help="euler/heun steps per token")
+    g.add_argument("--guidance", type=number(0, 1000), default=None, metavar="LAMBDA",
                    help="MAR gradient-guidance step (0 = off; upstream's 0.5+λ is LAMBDA here)")
 
 
@@ -75,8 +76,8 @@ def register(sub) -> None:
                         "(default: auto). Over 9.8 s is generated as chained segments")
     p.add_argument("--sequence", action="store_true",
                    help="chain the texts into one long motion, one segment per text (1 s overlaps)")
-    p.add_argument("--num-samples", type=int, default=1, metavar="N", help="samples per text (default: 1)")
-    p.add_argument("--batch-size", type=int, default=None, metavar="B", help="samples decoded together (default: 32)")
+    p.add_argument("--num-samples", type=whole(1, 10_000), default=1, metavar="N", help="samples per text (default: 1)")
+    p.add_argument("--batch-size", type=whole(1, 4096), default=None, metavar="B", help="samples decoded together (default: 32)")
     add_sampling(p)
     add_raw(p)
     add_checkpoint(p)

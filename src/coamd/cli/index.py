@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import CoamdError
 from . import add_common, new_parser
+from .args import whole
 from .generate import add_checkpoint
 
 
@@ -25,7 +26,7 @@ def register(sub) -> None:
     b.add_argument("motions", nargs="+", metavar="MOTION", help="motion files or folders (searched recursively)")
     b.add_argument("-o", "--out", required=True, metavar="INDEX", help="index file to write (e.g. gallery.idx)")
     b.add_argument("--fp32", action="store_true", help="store float32 embeddings (default: float16)")
-    b.add_argument("--batch-size", type=int, default=64, metavar="B", help="windows embedded together")
+    b.add_argument("--batch-size", type=whole(1, 4096), default=64, metavar="B", help="windows embedded together")
     add_checkpoint(b)
     add_common(b, device=True, threads=True)
     b.set_defaults(func=run_build)

@@ -12,6 +12,7 @@ import argparse
 import json
 
 from . import add_common, new_parser
+from .args import whole
 from .generate import add_checkpoint
 
 
@@ -26,7 +27,7 @@ def register(sub) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--labels", metavar='"a,b,c"', help="comma-separated label names to rank")
     g.add_argument("--label-file", metavar="FILE", help="label names, one per line")
-    p.add_argument("--top-k", type=int, default=5, metavar="K", help="labels shown per file (default: 5)")
+    p.add_argument("--top-k", type=whole(1, 10_000), default=5, metavar="K", help="labels shown per file (default: 5)")
     p.add_argument("--json", action="store_true", help="print JSON: one object per file with ranked predictions")
     add_checkpoint(p)
     add_common(p, device=True, threads=True)

@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from . import new_parser
+from .args import number, whole
 
 SAMPLE_KEYS = ("motions", "motion")  # samples.npz: the batch of joint positions
 
@@ -26,10 +27,10 @@ def register(sub) -> None:
                    help="output file: .gif, .mp4, .html (interactive viewer) or .png (key frames)")
     p.add_argument("--titles", nargs="+", metavar="TITLE",
                    help="one caption per motion (default: the file's caption, else its name)")
-    p.add_argument("--fps", type=float, default=None,
+    p.add_argument("--fps", type=number(1, 240), default=None,
                    help="output frame rate; the motion is resampled so it still plays in real time "
                         "(default: the motion's rate, 20)")
-    p.add_argument("--size", type=int, nargs=2, default=None, metavar=("W", "H"),
+    p.add_argument("--size", type=whole(16, 4096), nargs=2, default=None, metavar=("W", "H"),
                    help="size of one panel in pixels (default: 480 480; 240 320 for .png key frames)")
     p.add_argument("--trail", action="store_true", help="draw fading trails behind hands, feet and head")
     p.add_argument("--contacts", action="store_true",
@@ -37,7 +38,7 @@ def register(sub) -> None:
                         "(GIF, MP4 and PNG)")
     p.add_argument("--camera", choices=("auto", "fit", "follow"), default="auto",
                    help="fixed view of the whole motion, a view following the root, or auto (default)")
-    p.add_argument("--index", type=int, nargs="+", metavar="I",
+    p.add_argument("--index", type=whole(0, 10_000_000), nargs="+", metavar="I",
                    help="which entries of a samples.npz to draw (default: all)")
     p.set_defaults(func=run)
 

@@ -7,6 +7,7 @@ import json
 
 from ..errors import CoamdError
 from . import add_common, new_parser
+from .args import whole
 from .generate import add_checkpoint
 
 
@@ -22,7 +23,7 @@ def register(sub) -> None:
                    help="a gallery index from 'coamd index build', or a folder of motions (indexed on the fly)")
     p.add_argument("--motion", metavar="FILE", help="query motion (ranks the lines of --texts)")
     p.add_argument("--texts", metavar="FILE", help="candidate texts, one per line (with --motion)")
-    p.add_argument("--top-k", type=int, default=10, metavar="K", help="results per query (default: 10)")
+    p.add_argument("--top-k", type=whole(1, 1_000_000), default=10, metavar="K", help="results per query (default: 10)")
     p.add_argument("--json", action="store_true", help="print JSON: one object per query with ranked results")
     add_checkpoint(p)
     add_common(p, device=True, threads=True)

@@ -8,6 +8,7 @@ Whatever the source, the result follows the canonical convention of paper-brief 
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 from pathlib import Path
@@ -26,6 +27,7 @@ from .rigs import check_mapping, load_mapping_file
 
 # per-format size limits: far above any real clip, far below what would exhaust memory
 MAX_FILE_BYTES = {".npy": 2**31, ".npz": 2**31, ".bvh": 2**29, ".amc": 2**29, ".skeleton": 2**29}
+MIN_FPS, MAX_FPS = 0.1, 10_000.0  # frame rates a motion file may state
 MIN_FRAMES = 2  # one pose is not a motion: velocities, recognition and export all need two
 SUPPORTED_EXTENSIONS = (".npy", ".npz", ".bvh", ".amc", ".skeleton")
 _ARRAY_KEYS = ("joints", "motion", "motions", "positions")
@@ -153,10 +155,19 @@ def _load_arrays(path: Path, units: str | None, fps: float, canonical: bool, sou
             for k in ("length", "lengths"):
                 if k in keys:
                     lengths = np.asarray(data[k]).reshape(-1)
+                    if lengths.dtype.kind not in "iuf" or not np.isfinite(lengths).all() \
+                            or (lengths < 2).any() or (lengths != np.round(lengths)).any():
+                        raise MotionFormatError(f"{path}: '{k}' must hold whole frame counts >= 2, "
+                                                f"got {lengths[:8].tolist()}")
             if "text" in keys:
                 texts = [str(t) for t in np.asarray(data["text"]).reshape(-1)]
             if "fps" in keys:
-                file_fps = float(np.asarray(data["fps"]).reshape(-1)[0])
+                try:
+                    file_fps = float(np.asarray(data["fps"]).reshape(-1)[0])
+                except (TypeError, ValueError, IndexError):
+                    raise MotionFormatError(f"{path}: 'fps' is not a number") from None
+                if not (math.isfinite(file_fps) and MIN_FPS <= file_fps <= MAX_FPS):
+                    raise MotionFormatError(f"{path}: 'fps' {file_fps:g} is outside {MIN_FPS:g}-{MAX_FPS:g}")
     else:
         array = data
     if array.dtype.kind not in "fiu":

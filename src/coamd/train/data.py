@@ -61,11 +61,15 @@ def _detect(folder: Path) -> str:
     """Dataset kind of a folder from its contents."""
     joints = folder / "new_joints"
     if joints.is_dir():
-        first = next(iter(sorted(joints.glob("*.npy"))), None)
-        if first is not None:
-            shape = np.load(first, mmap_mode="r").shape
+        # the first readable file tells KIT (21 joints) from SMPL-22; damaged files are the loaders' to report
+        for first in sorted(joints.glob("*.npy"))[:50]:
+            try:
+                shape = np.load(first, mmap_mode="r").shape
+            except Exception:  # noqa: BLE001 - truncated header, empty file, mmap length errors, ...
+                continue
             if len(shape) == 3 and shape[1] == 21:
                 return "kitml"
+            break
         return "synth" if (folder / "SYNTH.md").exists() or (folder / "synth.json").exists() else "humanml3d"
     for pattern, kind in (("*.skeleton", "ntu60"), ("*.amc", "hdm05"), ("*.bvh", "bandai")):
         if next(folder.rglob(pattern), None) is not None:

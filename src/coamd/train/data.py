@@ -65,7 +65,7 @@ def _detect(folder: Path) -> str:
         for first in sorted(joints.glob("*.npy"))[:50]:
             try:
                 shape = np.load(first, mmap_mode="r").shape
-            except Exception:  # noqa: BLE001 - truncated header, empty file, mmap length errors, ...
+            except Exception:  # noqa: BLE001, S112 - truncated header, empty file, mmap length errors, ...
                 continue
             if len(shape) == 3 and shape[1] == 21:
                 return "kitml"

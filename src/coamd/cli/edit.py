@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..atomic import folder_lock
 from ..errors import CoamdError
 from . import add_common, new_parser
 from .generate import add_checkpoint, add_output, add_raw, add_sampling, check_out, sampling_from
@@ -73,10 +74,11 @@ def run(args: argparse.Namespace) -> int:
     configure_threads(args.threads, 1)
     guidance = args.guidance if args.guidance is not None else float(bundle_defaults(args.checkpoint).get("guidance", 0))
     bundle = load_bundle(args.checkpoint, device=args.device, parts=needed_parts([1.0], guidance))
-    result = edit(bundle, source.joints, text, task=args.task, keep=args.keep, joints=args.joints,
-                  trajectory=args.trajectory, seed=args.seed, sampling=sampling_from(args, bundle), exact=args.exact,
-                  cleanup=not args.raw)
-    result.save(out, formats, overwrite=args.overwrite)
+    with folder_lock(out, "output folder"):
+        result = edit(bundle, source.joints, text, task=args.task, keep=args.keep, joints=args.joints,
+                      trajectory=args.trajectory, seed=args.seed, sampling=sampling_from(args, bundle),
+                      exact=args.exact, cleanup=not args.raw)
+        result.save(out, formats, overwrite=args.overwrite)
     print(f"{out}: edited {result.report['seconds']} s ({result.report['regenerated_tokens']}/"
           f"{result.report['tokens']} tokens regenerated) as {','.join(formats)} + compare + report.json")
     print(json.dumps({k: v for k, v in result.report.items() if k.endswith(("_cm", "_decoded"))}))

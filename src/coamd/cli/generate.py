@@ -8,9 +8,11 @@ length, text, seed and the resolved settings (what ``coamd eval`` reads).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from ..atomic import folder_lock
 from ..errors import CoamdError
 from . import add_common, add_timings, new_parser
 from .args import number, whole
@@ -52,6 +54,11 @@ def check_out(out: str, overwrite: bool) -> Path:
         raise CoamdError(f"-o {path}: exists and is not a folder")
     if path.is_dir() and any(path.iterdir()) and not overwrite:
         raise CoamdError(f"-o {path}: folder exists and is not empty (pass --overwrite to replace it)")
+    base = path.absolute().parent
+    while not base.exists() and base != base.parent:
+        base = base.parent
+    if not base.is_dir() or not os.access(base, os.W_OK | os.X_OK):
+        raise CoamdError(f"-o {path}: cannot write there ({base} is not a writable folder)")
     return path
 
 
@@ -140,23 +147,24 @@ def _run(args: argparse.Namespace, stage) -> None:
     texts, seconds = _prompts(args)
     formats = parse_formats(args.format)
     out = check_out(args.out, args.overwrite)
-    sampling_from(args, batch_size=args.batch_size)              # flag errors before loading models
-    configure_threads(args.threads, len(texts) * args.num_samples)
-    guidance = args.guidance if args.guidance is not None else float(bundle_defaults(args.checkpoint).get("guidance", 0))
-    bundle = load_bundle(args.checkpoint, device=args.device, parts=needed_parts(seconds, guidance))
-    bundle.text_cache = True
-    sampling = sampling_from(args, bundle, batch_size=args.batch_size)
-    notes: list[str] = []
-    if args.sequence:
-        result = generate_sequence(bundle, texts, seconds, num_samples=args.num_samples, seed=args.seed,
-                                   sampling=sampling, progress=None, cleanup=not args.raw)
-    else:
-        result = generate(bundle, texts, seconds, num_samples=args.num_samples, seed=args.seed, sampling=sampling,
-                          progress=None, notes=notes, cleanup=not args.raw)
-    for note in notes:
-        print(f"note: {note}", file=sys.stderr)
-    with stage("write"):
-        result.save(out, formats, overwrite=args.overwrite)
-    secs = ", ".join(f"{n / result.fps:.1f}" for n in result.lengths[:8]) + (", ..." if len(result) > 8 else "")
-    kind = "raw network output" if args.raw else "cleaned"
-    print(f"{out}: {len(result)} motion(s) ({secs} s, {kind}) as {','.join(formats)} + samples.npz")
+    with folder_lock(out, "output folder"):  # a second run into the same -o is refused now, not at the end
+        sampling_from(args, batch_size=args.batch_size)              # flag errors before loading models
+        configure_threads(args.threads, len(texts) * args.num_samples)
+        guidance = args.guidance if args.guidance is not None else float(bundle_defaults(args.checkpoint).get("guidance", 0))
+        bundle = load_bundle(args.checkpoint, device=args.device, parts=needed_parts(seconds, guidance))
+        bundle.text_cache = True
+        sampling = sampling_from(args, bundle, batch_size=args.batch_size)
+        notes: list[str] = []
+        if args.sequence:
+            result = generate_sequence(bundle, texts, seconds, num_samples=args.num_samples, seed=args.seed,
+                                       sampling=sampling, progress=None, cleanup=not args.raw)
+        else:
+            result = generate(bundle, texts, seconds, num_samples=args.num_samples, seed=args.seed, sampling=sampling,
+                              progress=None, notes=notes, cleanup=not args.raw)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+        with stage("write"):
+            result.save(out, formats, overwrite=args.overwrite)
+        secs = ", ".join(f"{n / result.fps:.1f}" for n in result.lengths[:8]) + (", ..." if len(result) > 8 else "")
+        kind = "raw network output" if args.raw else "cleaned"
+        print(f"{out}: {len(result)} motion(s) ({secs} s, {kind}) as {','.join(formats)} + samples.npz")

@@ -43,7 +43,7 @@ def test_samples_npz_to_a_folder_in_centimetres_at_30_fps(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("problem,message", [
-    ("missing", "no such file"),
+    ("missing", "file not found"),
     ("shape", "expected shape (T, 22, 3)"),
     ("nan", "NaN"),
     ("garbage", "bad.npy"),

@@ -40,6 +40,7 @@ def collect_inputs(names: list[str]) -> list[tuple[Path, Path]]:
     """(file, path relative to its input root) for every motion file named or found under a folder."""
     from ..errors import CoamdError
     from ..io import SUPPORTED_EXTENSIONS
+    from ..io.load import regular_file
 
     found: list[tuple[Path, Path]] = []
     for name in names:
@@ -53,6 +54,7 @@ def collect_inputs(names: list[str]) -> list[tuple[Path, Path]]:
                 raise CoamdError(f"{path}: no motion files ({' '.join(SUPPORTED_EXTENSIONS)}) in this folder")
             found.extend((f, f.relative_to(path)) for f in files)
         else:
+            regular_file(path)  # a pipe or a device named on the command line: one line, not a hang
             found.append((path, Path(path.name)))
     return found
 

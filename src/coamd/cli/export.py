@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import CoamdError, MotionFormatError
+from ..errors import CoamdError
 from . import new_parser
 from .args import number
 
@@ -101,64 +101,16 @@ def run(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------------- inputs
 def _load(path: Path) -> list[_Job]:
-    """The motions in one input file, validated (raises MotionFormatError naming the file)."""
-    from ..skeleton import validate_motion
+    """The motions in one input file, validated (raises MotionFormatError naming the file).
 
-    if not path.is_file():
-        raise MotionFormatError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
-    if path.suffix.lower() == ".npz":
-        return _load_samples(path)
-    try:
-        from ..io import load_motions  # the full importer (BVH, AMC, NTU skeleton, npy) when present
-    except ImportError:
-        load_motions = None
-    if load_motions is not None:
-        # keep the motion where it is (canonical=False): export what the user gave, not a re-placed copy
-        motions = load_motions(path, canonical=False)
-        names = [f"{path.stem}.bvh"] if len(motions) == 1 else [f"{path.stem}_{i:03d}.bvh" for i in range(len(motions))]
-        return [_Job(name, str(path), m.joints, float(m.fps), str(m.meta.get("text", "")))
-                for name, m in zip(names, motions)]
-    if path.suffix.lower() != ".npy":
-        raise MotionFormatError(f"{path}: unsupported motion file (expected .npy joints or a samples .npz)")
-    try:
-        raw = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as e:
-        raise MotionFormatError(f"{path}: not a readable .npy file ({e})") from None
-    try:
-        joints = validate_motion(raw, what=str(path))
-    except ValueError as e:
-        raise MotionFormatError(str(e)) from None
-    return [_Job(f"{path.stem}.bvh", str(path), joints, 20.0)]
+    Every format goes through the importer (`coamd.io.load_motions`: npy, samples.npz, BVH, AMC,
+    NTU), with canonical=False: export what the user gave, not a re-placed copy.
+    """
+    from ..io import load_motions
 
-
-def _load_samples(path: Path) -> list[_Job]:
-    """samples.npz: motions (N, T, 22, 3) or (N, T, 66), optional lengths (N,) and texts (N,)."""
-    from ..skeleton import CANONICAL_FPS, validate_motion
-
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files}
-    except (OSError, ValueError) as e:
-        raise MotionFormatError(f"{path}: not a readable .npz file ({e})") from None
-    key = next((k for k in ("motions", "motion") if k in data), None)
-    if key is None:
-        raise MotionFormatError(f"{path}: no 'motions' array (keys: {sorted(data)})")
-    motions = data[key]
-    if motions.ndim not in (3, 4):
-        raise MotionFormatError(f"{path}: '{key}' should be (N, T, 22, 3) or (N, T, 66), got {motions.shape}")
-    n, t_max = motions.shape[:2]
-    lengths = next((data[k] for k in ("lengths", "length") if k in data), np.full(n, t_max))
-    texts = next((data[k] for k in ("texts", "text") if k in data), np.full(n, ""))
-    if len(lengths) != n or len(texts) != n:
-        raise MotionFormatError(f"{path}: {n} motions but {len(lengths)} lengths and {len(texts)} texts")
-    jobs = []
-    for i in range(n):
-        length = int(lengths[i])
-        if not 1 <= length <= t_max:
-            raise MotionFormatError(f"{path}: length {length} of sample {i} is outside 1..{t_max}")
-        try:
-            joints = validate_motion(motions[i, :length], what=f"{path}[{i}]")
-        except ValueError as e:
-            raise MotionFormatError(str(e)) from None
-        jobs.append(_Job(f"{path.stem}_{i:03d}.bvh", f"{path}[{i}]", joints, CANONICAL_FPS, str(texts[i])))
-    return jobs
+    motions = load_motions(path, canonical=False)
+    batch = path.suffix.lower() == ".npz" or len(motions) > 1
+    names = [f"{path.stem}_{i:03d}.bvh" for i in range(len(motions))] if batch else [f"{path.stem}.bvh"]
+    sources = [f"{path}[{i}]" for i in range(len(motions))] if batch else [str(path)]
+    return [_Job(name, src, m.joints, float(m.fps), str(m.meta.get("text", "")))
+            for name, src, m in zip(names, sources, motions)]

@@ -63,36 +63,18 @@ def _check_args(args: argparse.Namespace) -> None:
 
 
 def load_samples(path: Path, index: list[int] | None) -> list[tuple]:
-    """(joints (T, J, 3), title) for the chosen entries of a samples.npz artifact."""
-    import numpy as np
-
+    """(joints (T, J, 3), title) for the chosen entries of a samples.npz artifact (read by `coamd.io`)."""
     from ..errors import MotionFormatError
+    from ..io import load_motions
+    from ..skeleton import CANONICAL_FPS
 
-    with np.load(path, allow_pickle=False) as z:
-        key = next((k for k in SAMPLE_KEYS if k in z.files), None)
-        if key is None:
-            raise MotionFormatError(f"{path}: not a samples.npz (no 'motions' array; has {', '.join(z.files) or 'nothing'})")
-        motions = z[key]
-        lengths = z["lengths"] if "lengths" in z.files else z["length"] if "length" in z.files else None
-        texts = z["texts"] if "texts" in z.files else z["text"] if "text" in z.files else None
-    if motions.ndim not in (3, 4):
-        raise MotionFormatError(f"{path}: 'motions' must be (N, T, 22, 3), got shape {tuple(motions.shape)}")
-    n = motions.shape[0]
+    motions = load_motions(path, fps=CANONICAL_FPS, canonical=False)
+    n = len(motions)
     chosen = list(range(n)) if index is None else index
     for i in chosen:
         if not 0 <= i < n:
             raise MotionFormatError(f"{path}: --index {i} is out of range (the file holds {n} motions)")
-    out = []
-    for i in chosen:
-        x = motions[i]
-        if lengths is not None:
-            length = int(lengths[i])
-            if not 1 <= length <= x.shape[0]:
-                raise MotionFormatError(f"{path}: lengths[{i}] = {length} is outside 1..{x.shape[0]}")
-            x = x[:length]
-        title = str(texts[i]) if texts is not None and i < len(texts) else f"{path.stem}[{i}]"
-        out.append((x, title))
-    return out
+    return [(motions[i].joints, str(motions[i].meta.get("text") or f"{path.stem}[{i}]")) for i in chosen]
 
 
 def run(args: argparse.Namespace) -> int:

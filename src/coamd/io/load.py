@@ -159,8 +159,9 @@ def _load_arrays(path: Path, units: str | None, fps: float, canonical: bool, sou
                             or (lengths < 2).any() or (lengths != np.round(lengths)).any():
                         raise MotionFormatError(f"{path}: '{k}' must hold whole frame counts >= 2, "
                                                 f"got {lengths[:8].tolist()}")
-            if "text" in keys:
-                texts = [str(t) for t in np.asarray(data["text"]).reshape(-1)]
+            for k in ("text", "texts"):
+                if k in keys:
+                    texts = [str(t) for t in np.asarray(data[k]).reshape(-1)]
             if "fps" in keys:
                 try:
                     file_fps = float(np.asarray(data["fps"]).reshape(-1)[0])

@@ -185,7 +185,11 @@ def fingerprint(files: Iterable[Path], root: Path) -> str:
     """Hash of (relative path, size, mtime) of the source files: a changed source invalidates a cache."""
     h = hashlib.sha1()
     for p in sorted(files):
-        st = p.stat()
+        try:
+            st = p.stat()
+        except OSError as e:  # a symlink loop or a file gone meanwhile: its loader reports it as a bad file
+            h.update(f"{p.relative_to(root).as_posix()}|unreadable:{e.errno}\n".encode())
+            continue
         h.update(f"{p.relative_to(root).as_posix()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 

@@ -16,7 +16,7 @@ import torch
 
 from coamd.cli import main
 from coamd.tasks import make_random_bundle
-from fixtures_io import rest_frames, write_bvh
+from fixtures_io import AMC, ASF, rest_frames, write_bvh
 
 HERE = Path(__file__).resolve().parent
 
@@ -94,6 +94,9 @@ def bad_files(folder: Path) -> dict[str, Path]:
     f["bvh_binary"] = folder / "bvh_binary.bvh"
     f["bvh_binary"].write_bytes(bytes(range(256)) * 8)
 
+    (folder / "tiny.asf").write_text(ASF)
+    f["amc_truncated"] = folder / "tiny_01.amc"
+    f["amc_truncated"].write_text(AMC[: len(AMC) * 2 // 3])
     f["amc_no_asf"] = folder / "lonely.amc"
     f["amc_no_asf"].write_text(":FULLY-SPECIFIED\n:DEGREES\n1\nroot 0 0 0 0 0 0\n")
     f["skeleton_empty"] = folder / "S001C001P001R001A001.skeleton"

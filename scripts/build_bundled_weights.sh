@@ -34,13 +34,39 @@ train generator max_steps=2500 "milestones=[2000]" val_every=500 ckpt_every=500
 # ...then resumed for a second learning-rate cycle (5e-4 until 6,500, x0.1 after): val loss 0.219 -> 0.114
 train generator max_steps=7500 "milestones=[6500]" val_every=500 ckpt_every=500
 
-python - "$runs" <<'PY'
+# Decoder fine-tune for cleaner raw output (issue 10; docs/model_cards/cpu-small.md "Decoder fine-tune").
+# The encoder stays frozen, so the generator above (trained on its latents) stays valid unchanged.
+finetune() {  # finetune NAME OVERRIDES...: start or resume an AE fine-tuning run under $work/finetune
+  local run=$work/finetune/$1; shift
+  if [ -f "$run/checkpoints/latest.pt" ]; then
+    coamd train ae --out "$run" --resume --device cpu "$@"
+  else
+    coamd train ae --config cpu-small --data "$corpus" --out "$run" --device cpu "$@"
+  fi
+}
+# 1) geometric terms against the ground truth (bone lengths, foot-contact velocity, acceleration)
+finetune ae-geo init="$runs/ae" freeze_encoder=true geo_bone=0.2 geo_contact=0.2 geo_accel=0.2 \
+  lr=2e-4 warmup_steps=100 max_steps=3000 "milestones=[2400]" val_every=500 ckpt_every=500
+# 2) plus self-supervised terms on 1,500 latents the generator produces for training captions
+#    (generated with the fp16 bundle of the runs above and its sampling defaults, as shipped before the fine-tune)
+if [ ! -f "$work/gen_latents.npz" ]; then
+  python -c 'import sys; from coamd.tasks.bundling import make_bundle; r = sys.argv[1]
+make_bundle([f"{r}/ae", f"{r}/generator", f"{r}/length"], sys.argv[2], fp16=True, name="cpu-small-before",
+            overwrite=True, defaults={"sampler": "euler", "ode_steps": 16})' "$runs" "$work/bundle-before"
+  python -m coamd.train.gen_latents "$work/bundle-before" --data "$corpus" --out "$work/gen_latents.npz" --num 1500
+fi
+finetune ae-gen init="$work/finetune/ae-geo/checkpoints/latest.pt" freeze_encoder=true \
+  geo_bone=0.2 geo_contact=0.2 geo_accel=0.2 gen_latents="$work/gen_latents.npz" gen_weight=1 gen_jerk=0.03 \
+  lr=2e-4 warmup_steps=100 max_steps=2000 "milestones=[1600]" val_every=500 ckpt_every=500
+
+python - "$runs" "$work" <<'PY'
 import sys
 from coamd.evaluation import Evaluators
 from coamd.tasks.bundling import make_bundle
-runs = sys.argv[1]
+runs, work = sys.argv[1], sys.argv[2]
 Evaluators.load(f"{runs}/evaluator").save("src/coamd/weights/evaluator", fp16=True)
-make_bundle([f"{runs}/ae", f"{runs}/mar", f"{runs}/generator", f"{runs}/length"], "src/coamd/weights/cpu-small",
-            fp16=True, name="cpu-small", overwrite=True,
-            defaults={"sampler": "euler", "ode_steps": 16}, model_cards=["docs/model_cards/cpu-small.md"])
+# the fine-tuned AE's last step (best.pt follows val MPJPE alone, which the fine-tune trades a little)
+make_bundle([f"{work}/finetune/ae-gen/checkpoints/latest.pt", f"{runs}/mar", f"{runs}/generator", f"{runs}/length"],
+            "src/coamd/weights/cpu-small", fp16=True, name="cpu-small", overwrite=True,
+            defaults={"sampler": "euler", "ode_steps": 16, "cfg": 2.5}, model_cards=["docs/model_cards/cpu-small.md"])
 PY

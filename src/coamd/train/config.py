@@ -81,6 +81,18 @@ class AETrainConfig(TrainConfig):
     """AE (§4): SmoothL1 on joints/bones/velocities, AdamW 2e-4, warm-up 1k, x0.05 at 150k/250k, bs 256."""
 
     window_stride: int = 1              # frames between consecutive 64-frame training windows (paper: 1)
+    # Decoder fine-tuning (docs/model_cards/cpu-small.md); the defaults keep the original recipe.
+    init: str = ""                      # AE checkpoint, run or bundle ae.pt to start from ("" = random init)
+    freeze_encoder: bool = False        # train the decoder only: a generator trained on the latents stays valid
+    geo_bone: float = 0.0               # weight of bone-length constancy + match to the target (m)
+    geo_contact: float = 0.0            # weight of foot velocity vs the target's while its foot is on the floor (m/frame)
+    geo_accel: float = 0.0              # weight of acceleration match (m/frame^2)
+    latent_noise: float = 0.0           # max std of Gaussian noise added to the latents before decoding (U(0, max) per clip)
+    gen_latents: str = ""               # .npz of generated latents (python -m coamd.train.gen_latents)
+    gen_batch: int = 16                 # generated sequences per step (crops of the AE window)
+    gen_anchor: float = 1.0             # SmoothL1 of the decode of generated latents to the initial decoder's
+    gen_jerk: float = 0.0               # weight of |jerk| (m/frame^3) on decodes of generated latents
+    gen_weight: float = 1.0             # scales the self-supervised geometric terms on generated latents
 
 
 @dataclass

@@ -213,3 +213,17 @@ def test_augment_options_defaults_off():
 
     aug, lc, rc = augment_options(MARTrainConfig())
     assert not aug.active and lc == 0.0 and rc == 0.0
+
+
+def test_recipe_keys_reach_the_mar_task():
+    from coamd.errors import CoamdError
+    from coamd.train import load_train_config
+    from coamd.train.task_mar import augment_options
+
+    cfg = load_train_config("mar", "cpu-small", ["augment=placement=0.7,mirror=0.5", "label_captions=0.15",
+                                                 "recog_captions=0.3"])
+    aug, lc, rc = augment_options(cfg)
+    assert (aug.placement, aug.mirror, aug.bones, lc, rc) == (0.7, 0.5, 0.0, 0.15, 0.3)
+    cfg.label_captions = 1.5
+    with pytest.raises(CoamdError, match="label_captions"):
+        augment_options(cfg)

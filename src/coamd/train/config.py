@@ -106,6 +106,10 @@ class MARTrainConfig(TrainConfig):
     batch_size: int = 32
     max_epochs: int = 400
     init: str = ""                      # MAR checkpoint to start from ("" = random init)
+    # Augmentation towards real mocap (docs/domain_gap.md, coamd.train.task_mar); the defaults keep the recipe.
+    augment: str = ""                   # coamd.data.augment.MotionAugment spec, e.g. "placement=0.7,mirror=0.5"
+    label_captions: float = 0.0         # P(a training caption is replaced by its label's plain name, e.g. "kick")
+    recog_captions: float = 0.0         # P(a single-action clip's recognition prototype is its caption)
 
 
 @dataclass

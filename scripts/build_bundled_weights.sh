@@ -53,7 +53,7 @@ if [ ! -f "$work/gen_latents.npz" ]; then
   python -c 'import sys; from coamd.tasks.bundling import make_bundle; r = sys.argv[1]
 make_bundle([f"{r}/ae", f"{r}/generator", f"{r}/length"], sys.argv[2], fp16=True, name="cpu-small-before",
             overwrite=True, defaults={"sampler": "euler", "ode_steps": 16})' "$runs" "$work/bundle-before"
-  python -m coamd.train.gen_latents "$work/bundle-before" --data "$corpus" --out "$work/gen_latents.npz" --num 1500
+  python -m coamd.tasks.gen_latents "$work/bundle-before" --data "$corpus" --out "$work/gen_latents.npz" --num 1500
 fi
 finetune ae-gen init="$work/finetune/ae-geo/checkpoints/latest.pt" freeze_encoder=true \
   geo_bone=0.2 geo_contact=0.2 geo_accel=0.2 gen_latents="$work/gen_latents.npz" gen_weight=1 gen_jerk=0.03 \

@@ -1,56 +1,15 @@
-"""Latents produced by a trained generator, for fine-tuning the AE decoder on them (``gen_latents=``).
+"""Reading the generated latents that ``coamd train ae ... gen_latents=FILE`` fine-tunes the decoder on.
 
-The generator's samples are not exactly encoder latents: decoded, they show sliding feet, jitter
-and stretching bones that the decoder never saw in training. ``coamd train ae ... gen_latents=FILE``
-adds self-supervised terms on these latents (see ``AETask``); this module writes FILE once:
-
-    python -m coamd.train.gen_latents BUNDLE_OR_RUNS --data CORPUS --out FILE.npz [--num 1500]
-
-For ``num`` training captions (random, fixed seed) it generates one latent sequence each at the
-caption's ground-truth length (capped to the generator's maximum) with the bundle's default
-sampling settings, in batches, and stores ``latents`` (sum of lengths, C) float16, ``offsets``
-(N + 1,) and ``texts``. Only the train split is read.
+``python -m coamd.tasks.gen_latents`` writes FILE (it runs the generator, so it lives in
+`coamd.tasks`): ``latents`` (sum of lengths, C) float16, ``offsets`` (N + 1,) and ``texts``.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 from pathlib import Path
 
 import numpy as np
-import torch
-from tqdm.auto import tqdm
-
-
-def generate_latents(bundle_path: str, data: str, num: int, seed: int = 0, batch_size: int = 32,
-                     progress: bool = True) -> dict[str, np.ndarray]:
-    from ..data import MotionTextIndex
-    from ..tasks.bundle import load_bundle
-    from ..tasks.generate import generate_tokens, sampling_settings
-
-    bundle = load_bundle(bundle_path)
-    index = MotionTextIndex(data, "train", dataset="synth")
-    rng = np.random.default_rng(seed)
-    pick = rng.choice(len(index.samples), size=min(num, len(index.samples)), replace=False)
-    jobs = []
-    for i in pick:
-        s = index.samples[int(i)]
-        cap = s.captions[int(rng.integers(len(s.captions)))]
-        n = max(1, min(s.length // bundle.unit_length, bundle.max_tokens))
-        jobs.append((cap.text, n))
-    jobs.sort(key=lambda j: j[1])                   # similar lengths batch together (less padding work)
-    sampling = sampling_settings(bundle)
-    chunks, lengths, texts = [], [], []
-    for b in tqdm(range(0, len(jobs), batch_size), desc="generate latents", disable=not progress):
-        batch = jobs[b: b + batch_size]
-        z = generate_tokens(bundle, [t for t, _ in batch], [n for _, n in batch], seed + b, sampling)
-        for k, (t, n) in enumerate(batch):
-            chunks.append(z[k, :n].float().cpu().numpy())
-            lengths.append(n)
-            texts.append(t)
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    return {"latents": np.concatenate(chunks).astype(np.float16), "offsets": offsets, "texts": np.array(texts)}
 
 
 def load_latents(path: str | os.PathLike) -> list[np.ndarray]:
@@ -58,27 +17,3 @@ def load_latents(path: str | os.PathLike) -> list[np.ndarray]:
     with np.load(Path(path)) as f:
         z, off = f["latents"].astype(np.float32), f["offsets"]
     return [z[off[i]: off[i + 1]] for i in range(len(off) - 1)]
-
-
-def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m coamd.train.gen_latents", description=__doc__.splitlines()[0])
-    p.add_argument("bundle", help="model bundle or folder of runs with ae, generator (and length)")
-    p.add_argument("--data", required=True, help="corpus folder (its train split's captions are used)")
-    p.add_argument("--out", required=True, help="output .npz")
-    p.add_argument("--num", type=int, default=1500)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--batch-size", type=int, default=32)
-    a = p.parse_args(argv)
-    if Path(a.out).is_file():
-        print(f"{a.out}: exists, kept")
-        return
-    with torch.no_grad():
-        out = generate_latents(a.bundle, a.data, a.num, a.seed, a.batch_size)
-    tmp = Path(a.out).with_suffix(".tmp.npz")
-    np.savez(tmp, **out)
-    os.replace(tmp, a.out)
-    print(f"{a.out}: {len(out['offsets']) - 1} sequences, {len(out['latents'])} tokens")
-
-
-if __name__ == "__main__":
-    main()

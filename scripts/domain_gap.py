@@ -35,7 +35,10 @@ def clip_stats(x: np.ndarray) -> dict[str, float]:
     out: dict[str, float] = {"duration_s": T / FPS}
     bones = np.linalg.norm(x[:, 1:] - x[:, list(PARENTS[1:])], axis=-1)          # (T, 21)
     med = np.median(bones, axis=0)                                                 # (21,) bone j -> joint j+1
-    b = lambda j: float(med[j - 1])  # noqa: E731  length of the bone ending at joint j
+
+    def b(j: int) -> float:  # length of the bone ending at joint j
+        return float(med[j - 1])
+
     leg = b(LKNEE) + b(LANK) + b(RKNEE) + b(RANK)
     spine = b(SPINE1) + b(SPINE2) + b(SPINE3) + b(NECK)
     hip_w = float(np.median(np.linalg.norm(x[:, LHIP] - x[:, RHIP], axis=-1)))
@@ -102,7 +105,7 @@ def summarise(rows: list[dict[str, float]]) -> dict[str, dict[str, float]]:
         v = np.array([r[k] for r in rows if k in r and np.isfinite(r[k])])
         if len(v):
             out[k] = {"p10": float(np.percentile(v, 10)), "median": float(np.median(v)),
-                      "p90": float(np.percentile(v, 90)), "mean": float(v.mean()), "n": int(len(v))}
+                      "p90": float(np.percentile(v, 90)), "mean": float(v.mean()), "n": len(v)}
     return out
 
 
@@ -128,8 +131,8 @@ def cmd_stats(args) -> None:
     print(f"{'statistic':28s} " + " ".join(f"{s:>24s}" for s in result))
     for k in keys:
         cells = []
-        for s in result:
-            r = result[s].get(k)
+        for summary in result.values():
+            r = summary.get(k)
             cells.append(f"{r['median']:8.3f} [{r['p10']:6.2f},{r['p90']:6.2f}]" if r else " " * 24)
         print(f"{k:28s} " + " ".join(f"{c:>24s}" for c in cells))
 
@@ -163,7 +166,7 @@ def cmd_confusion(args) -> None:
                 cl = bundle.mar.recognition_logits(f, bundle.sentences(corpus_names)).float().cpu().numpy()
             corpus_pred = cl.argmax(1)
 
-        def corpus_top(k: int) -> str:
+        def corpus_top(k: int, corpus_pred=corpus_pred, truth=truth, corpus_names=corpus_names) -> str:
             if corpus_pred is None:
                 return ""
             picks = corpus_pred[truth == k]
@@ -175,7 +178,7 @@ def cmd_confusion(args) -> None:
                                             "top_pred": clips.label_names[int(conf[k].argmax())],
                                             "corpus_labels": corpus_top(k)}
                      for k in range(K) if conf[k].sum()}
-        out[name] = {"top1": float((pred == truth).mean()), "clips": int(len(idx)), "per_class": per_class,
+        out[name] = {"top1": float((pred == truth).mean()), "clips": len(idx), "per_class": per_class,
                      "confusion": conf.tolist(), "labels": list(clips.label_names)}
         from coamd.bench.recognition import real_retrieval
 
@@ -189,12 +192,12 @@ def cmd_confusion(args) -> None:
 
 
 RIGS = {  # measured medians (stats): the corpus skeleton re-placed like each real set's name mapping
-    "hdm05": dict(hip_width=(1.36, 1.36), shoulder_width=(1.17, 1.17), shoulder_raise=(0.073, 0.073),
-                  pelvis_to_hips=(-0.13, -0.13), spine1=(0.274, 0.274), spine2=(0.552, 0.552),
-                  spine3=(0.833, 0.833), head=(1.0, 1.0)),
-    "bandai": dict(hip_width=(1.0, 1.0), shoulder_width=(0.5, 0.5), shoulder_raise=(0.09, 0.09),
-                   pelvis_to_hips=(0.74, 0.74), spine1=(0.383, 0.383), spine2=(0.552, 0.552),
-                   spine3=(0.602, 0.602), head=(1.0, 1.0)),
+    "hdm05": {"hip_width": (1.36, 1.36), "shoulder_width": (1.17, 1.17), "shoulder_raise": (0.073, 0.073),
+              "pelvis_to_hips": (-0.13, -0.13), "spine1": (0.274, 0.274), "spine2": (0.552, 0.552),
+              "spine3": (0.833, 0.833), "head": (1.0, 1.0)},
+    "bandai": {"hip_width": (1.0, 1.0), "shoulder_width": (0.5, 0.5), "shoulder_raise": (0.09, 0.09),
+               "pelvis_to_hips": (0.74, 0.74), "spine1": (0.383, 0.383), "spine2": (0.552, 0.552),
+               "spine3": (0.602, 0.602), "head": (1.0, 1.0)},
 }
 
 

@@ -52,7 +52,9 @@ def test_real_retrieval_rows_and_a_closed_form_case():
 def test_report_has_the_real_retrieval_table():
     from coamd.bench.report import _real_retrieval
 
-    stat = lambda v: {"mean": v, "lo": v, "hi": v, "n": 1}  # noqa: E731
+    def stat(v):
+        return {"mean": v, "lo": v, "hi": v, "n": 1}
+
     sections = {"retrieval": {"rows": {}},
                 "retrieval/hdm05": {"rows": {"text_label": {"t2m_R1": stat(0.5), "t2m_R3": stat(0.75),
                                                            "m2t_R1": stat(0.4), "m2t_R3": stat(0.9),

@@ -440,8 +440,9 @@ def _real_retrieval(sections: dict) -> list[str]:
     out = ["## Text→motion retrieval on real clips (label names as captions)", ""]
     out += table(["dataset", "test split", "t2m R@1 ↑", "t2m R@3 ↑", "m2t R@1 ↑", "m2t R@3 ↑", "clips", "labels"],
                  body)
-    return out + ["", "Each test clip is retrieved from its label name (e.g. \"kick with the left leg to the front\") "
-                  "among all test clips (full gallery, tower B); a clip with the same label counts as a hit.", ""]
+    note = ("Each test clip is retrieved from its label name (e.g. \"kick with the left leg to the front\") among all "
+            "test clips (full gallery, tower B); a clip with the same label counts as a hit.")
+    return [*out, "", note, ""]
 
 
 def _timing(sections: dict) -> list[str]:

@@ -196,7 +196,7 @@ def time_warp(x: np.ndarray, rng: np.random.Generator, speed: tuple[float, float
     if T < 2:
         return x.copy()
     v = float(np.exp(rng.uniform(np.log(speed[0]), np.log(speed[1]))))
-    n = max(2, int(round((T - 1) / v)) + 1)
+    n = max(2, round((T - 1) / v) + 1)
     if max_frames is not None:
         n = min(n, max_frames)
     # local rate: 1 + wobble * a sum of two random low-frequency sines, kept positive
@@ -307,7 +307,7 @@ class MotionAugment:
     max_frames: int = 196
 
     @classmethod
-    def from_string(cls, spec: str) -> "MotionAugment":
+    def from_string(cls, spec: str) -> MotionAugment:
         """``"placement=0.8,bones=0.5,mirror=0.5"`` (or ``"all=P"``) -> MotionAugment."""
         known = {f.name for f in fields(cls)}
         kw: dict[str, float] = {}

@@ -222,8 +222,9 @@ class AugmentedActionText(ActionTextDataset):
         text = caption.text
         if mirrored:
             text = mirror_caption_text(text)
-            swap = lambda j: self._label_index.get(mirror_caption_text(self.label_names[j]), j)  # noqa: E731
-            label, labels = swap(label), [swap(j) for j in labels]
+            index = self._label_index
+            label = index.get(mirror_caption_text(self.label_names[label]), label)
+            labels = [index.get(mirror_caption_text(self.label_names[j]), j) for j in labels]
         multi_hot = torch.zeros(self.num_labels)
         multi_hot[labels] = 1.0
         if self.label_captions > 0 and rng.random() < self.label_captions:

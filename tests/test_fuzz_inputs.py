@@ -237,3 +237,25 @@ def test_print_figures():
           f"{len(ABSURD)} absurd-argument runs")
     assert STATS["tracebacks"] == 0
     assert sys.version_info >= (3, 10)
+
+
+def test_prepare_reports_damaged_dataset_files_and_caches_the_rest(tmp_path, capsys):
+    corpus = tmp_path / "corpus"
+    assert main(["data", "synth", "--out", str(corpus), "--clips", "24", "--workers", "1"]) == 0
+    ids = (corpus / "train.txt").read_text().split()[:4]
+    joints = corpus / "new_joints"
+    (joints / f"{ids[0]}.npy").write_bytes(b"")                                    # empty
+    np.save(joints / f"{ids[1]}.npy", np.full((30, 22, 3), 1e300))                 # overflows float32
+    head = (joints / f"{ids[2]}.npy").read_bytes()[:90]
+    (joints / f"{ids[2]}.npy").write_bytes(head)                                    # truncated header
+    (joints / f"{ids[3]}.npy").unlink()
+    os.symlink(f"{ids[3]}.npy", joints / f"{ids[3]}.npy")                         # symlink loop
+    capsys.readouterr()
+    assert main(["data", "prepare", "synth", "--root", str(corpus)]) == 0
+    out = capsys.readouterr().out
+    assert "problems (4):" in out and "non-finite values: 1" in out and "unreadable: 3" in out
+    for i in ids:
+        assert f"new_joints/{i}.npy" in out
+    cache = tmp_path / "corpus.coamd_cache"
+    for name in ("Mean.npy", "Std.npy"):
+        assert np.isfinite(np.load(cache / name)).all()

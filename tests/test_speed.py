@@ -177,3 +177,22 @@ def test_bench_startup_reads_the_timings_table():
     t.add("sample", 1.25)
     rows = parse_timings("note: something\n" + t.format(before=0.5))
     assert set(GENERATE_STAGES) <= set(rows) and rows["sample"] == 1.25 and rows["python start-up"] == 0.5
+
+
+def test_unwritable_prompt_cache_encodes_quietly(monkeypatch, tmp_path, recwarn):
+    from coamd.tasks.bundle import Bundle
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("COAMD_CACHE", str(blocker))              # cache folder cannot be created
+
+    class Enc:
+        name, cache_key, dim = "fake", "fake/enc", 2
+
+        def encode_sentences(self, texts):
+            return torch.ones(len(texts), 2) / 2 ** 0.5
+
+    b = Bundle.__new__(Bundle)
+    b.device, b.text_cache, b._encoder, b.text_backend, b.text_options = torch.device("cpu"), True, Enc(), "x", {}
+    b.configs = {"generator": type("C", (), {"text": type("T", (), {"sentence_dim": 2})()})()}
+    assert b.sentences(["walk"]).shape == (1, 2) and not [w for w in recwarn if "cache" in str(w.message)]

@@ -37,6 +37,7 @@ import contextlib
 import hashlib
 import json
 import os
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,14 +183,18 @@ class Bundle:
             from ..text.cache import EmbeddingCache
 
             dim = self.config().text.sentence_dim
-            cache = EmbeddingCache(key, dim)
+            with warnings.catch_warnings():       # an unwritable cache only means encoding as before
+                warnings.simplefilter("ignore")
+                cache = EmbeddingCache(key, dim)
             try:
                 uniq = list(dict.fromkeys(texts))
                 vecs, found = cache.get(uniq)
                 todo = [t for t, f in zip(uniq, found) if not f]
                 if todo:
                     new = self.text_encoder.encode_sentences(todo).float().cpu().numpy()     # (n, D)
-                    cache.put(todo, new)
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        cache.put(todo, new)
                     vecs[~found] = new
             finally:
                 cache.close()

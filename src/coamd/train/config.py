@@ -88,7 +88,7 @@ class AETrainConfig(TrainConfig):
     geo_contact: float = 0.0            # weight of foot velocity vs the target's while its foot is on the floor (m/frame)
     geo_accel: float = 0.0              # weight of acceleration match (m/frame^2)
     latent_noise: float = 0.0           # max std of Gaussian noise added to the latents before decoding (U(0, max) per clip)
-    gen_latents: str = ""               # .npz of generated latents (python -m coamd.train.gen_latents)
+    gen_latents: str = ""               # .npz of generated latents (python -m coamd.tasks.gen_latents)
     gen_batch: int = 16                 # generated sequences per step (crops of the AE window)
     gen_anchor: float = 1.0             # SmoothL1 of the decode of generated latents to the initial decoder's
     gen_jerk: float = 0.0               # weight of |jerk| (m/frame^3) on decodes of generated latents

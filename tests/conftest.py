@@ -26,3 +26,23 @@ def realdata() -> Path:
     if not REALDATA.is_dir():
         pytest.skip(f"real motion data not found at {REALDATA} (it lives in the shared/ folder beside the repo)")
     return REALDATA
+
+
+@pytest.fixture
+def one_torch_thread():
+    """torch on one intra-op thread for the test (the tests' tensors are tiny)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def tiny_bundle(tmp_path_factory) -> str:
+    """A random-weight bundle with fast sampling defaults (2 decoding steps, Euler with 2 ODE steps)."""
+    from coamd.tasks import make_random_bundle
+
+    return str(make_random_bundle(tmp_path_factory.mktemp("bundle") / "tiny",
+                                  defaults={"sampler": "euler", "ode_steps": 2, "steps": 2}))

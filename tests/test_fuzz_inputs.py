@@ -12,27 +12,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from coamd.cli import main
-from coamd.tasks import make_random_bundle
 from fixtures_io import AMC, ASF, rest_frames, write_bvh
 
 HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _one_thread(one_torch_thread):
     yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
-def ckpt(tmp_path_factory):
-    return str(make_random_bundle(tmp_path_factory.mktemp("bundle") / "tiny",
-                                  defaults={"sampler": "euler", "ode_steps": 2, "steps": 2}))
+def ckpt(tiny_bundle):
+    return tiny_bundle
 
 
 def _good_motion(T=40):

@@ -3,7 +3,6 @@ the transformers-free MiniLM and ``bench generate --compare / --threads``."""
 
 import json
 
-import numpy as np
 import pytest
 import torch
 
@@ -84,9 +83,6 @@ def test_generate_applies_the_thread_setting(ckpt, tmp_path, monkeypatch):
     assert main(["generate", "walk", "--length", "1", "--checkpoint", ckpt, "--format", "npy", "--raw",
                  "-o", str(tmp_path / "c")]) == 0
     assert torch.get_num_threads() == 1
-    a, b = np.load(tmp_path / "a" / "samples.npz"), np.load(tmp_path / "b" / "samples.npz")
-    key = next(k for k in a.files if a[k].dtype.kind == "f")
-    np.testing.assert_allclose(a[key], b[key], atol=1e-4)       # threads change speed, not results
 
 
 def test_generate_loads_only_the_parts_it_needs(ckpt):

@@ -118,6 +118,24 @@ def open_models(config: str, checkpoint: str | os.PathLike | None,
     return random_bundle(load_model_config(config), device), config, "random weights"
 
 
+def _open_checked(config: str, checkpoint, device, batches, repeats: int | None, frames: int):
+    """The models and the checked run shape: (bundle, name, weights, size, batches, repeats, tokens)."""
+    bundle, name, weights = open_models(config, checkpoint, device)
+    size = "large" if sum(p.numel() for p in bundle.generator.parameters()) > LARGE else "small"
+    batches = tuple(batches or DEFAULT_BATCHES[size])
+    repeats = repeats if repeats is not None else DEFAULT_REPEATS[size]
+    if repeats < 1:
+        raise CoamdError(f"--repeats {repeats}: must be at least 1")
+    if any(b < 1 for b in batches):
+        raise CoamdError(f"--batch {min(batches)}: must be at least 1")
+    unit = bundle.unit_length
+    if frames < unit or frames > bundle.max_tokens * unit:
+        raise CoamdError(f"--frames {frames}: must lie in {unit}-{bundle.max_tokens * unit} "
+                         f"(one generator segment)")
+    tokens = frames // unit
+    return bundle, name, weights, size, batches, repeats, tokens
+
+
 def prompt_embedding(bundle: Bundle, seed: int = 0) -> torch.Tensor:
     """The prompt's sentence embedding (1, D), encoded once; random models get a fixed random unit vector."""
     if bundle.root is not None:
@@ -179,19 +197,8 @@ def bench_generate(config: str = "cpu-small", checkpoint: str | os.PathLike | No
     from tqdm.auto import tqdm
 
     sampling = sampling or Sampling(sampler="euler", ode_steps=32)
-    bundle, name, weights = open_models(config, checkpoint, device)
-    size = "large" if sum(p.numel() for p in bundle.generator.parameters()) > LARGE else "small"
-    batches = tuple(batches or DEFAULT_BATCHES[size])
-    repeats = repeats if repeats is not None else DEFAULT_REPEATS[size]
-    if repeats < 1:
-        raise CoamdError(f"--repeats {repeats}: must be at least 1")
-    if any(b < 1 for b in batches):
-        raise CoamdError(f"--batch {min(batches)}: must be at least 1")
-    unit = bundle.unit_length
-    if frames < unit or frames > bundle.max_tokens * unit:
-        raise CoamdError(f"--frames {frames}: must lie in {unit}-{bundle.max_tokens * unit} "
-                         f"(one generator segment)")
-    tokens = frames // unit
+    bundle, name, weights, size, batches, repeats, tokens = _open_checked(config, checkpoint, device, batches,
+                                                                          repeats, frames)
     if size == "large" and bundle.device.type == "cpu" and progress:
         tqdm.write("note: paper-size models on a CPU take minutes per timed run (the flow head alone is 271M "
                    "parameters, evaluated ode_steps times per decoding step); --batch 1 or fewer --ode-steps "
@@ -199,7 +206,7 @@ def bench_generate(config: str = "cpu-small", checkpoint: str | os.PathLike | No
     emb = prompt_embedding(bundle, seed)
     params = {p: sum(x.numel() for x in m.parameters()) for p, m in bundle.parts.items()}
     report = SpeedReport(config=name, weights=weights, device=str(bundle.device), threads=torch.get_num_threads(),
-                         torch=torch.__version__, frames=tokens * unit, tokens=tokens, sampling=asdict(sampling),
+                         torch=torch.__version__, frames=tokens * bundle.unit_length, tokens=tokens, sampling=asdict(sampling),
                          cfg_batched=sampling.cfg != 1.0, parameters=params,
                          text_encoding="cached (encoded once before timing)" if bundle.root is not None else
                          "none (random weights: a fixed random embedding stands in for the prompt)")
@@ -232,24 +239,13 @@ def bench_compare(variants: dict[str, tuple[Sampling, int]], config: str = "cpu-
     change in the machine's load hits every variant alike. Returns one report per variant label."""
     from tqdm.auto import tqdm
 
-    bundle, name, weights = open_models(config, checkpoint, device)
-    size = "large" if sum(p.numel() for p in bundle.generator.parameters()) > LARGE else "small"
-    batches = tuple(batches or DEFAULT_BATCHES[size])
-    repeats = repeats if repeats is not None else DEFAULT_REPEATS[size]
-    if repeats < 1:
-        raise CoamdError(f"--repeats {repeats}: must be at least 1")
-    if any(b < 1 for b in batches):
-        raise CoamdError(f"--batch {min(batches)}: must be at least 1")
-    unit = bundle.unit_length
-    if frames < unit or frames > bundle.max_tokens * unit:
-        raise CoamdError(f"--frames {frames}: must lie in {unit}-{bundle.max_tokens * unit} "
-                         f"(one generator segment)")
-    tokens = frames // unit
+    bundle, name, weights, _, batches, repeats, tokens = _open_checked(config, checkpoint, device, batches,
+                                                                       repeats, frames)
     emb = prompt_embedding(bundle, seed)
     params = {p: sum(x.numel() for x in m.parameters()) for p, m in bundle.parts.items()}
     before = torch.get_num_threads()
     reports = {label: SpeedReport(config=name, weights=weights, device=str(bundle.device), threads=threads,
-                                  torch=torch.__version__, frames=tokens * unit, tokens=tokens,
+                                  torch=torch.__version__, frames=tokens * bundle.unit_length, tokens=tokens,
                                   sampling=asdict(sampling), cfg_batched=sampling.cfg != 1.0, parameters=params,
                                   text_encoding="cached (encoded once before timing)" if bundle.root is not None
                                   else "none (random weights: a fixed random embedding stands in for the prompt)")

@@ -307,17 +307,21 @@ class Suite:
         return self.section("recognition/corpus", settings, lambda: {"zero_shot": corpus_recognition(
             self.bundle, self.evalset("test", self.cfg.limit), self.progress)})
 
+    def _real_clips(self, kind: str) -> tuple[Any, Any]:
+        """(source, clips) of a real-data set, cached under the output folder; SkipSection when absent."""
+        if self.realdata is None:
+            raise SkipSection(self.realdata_reason)
+        source, why = realdata_source(self.realdata, kind)
+        if source is None:
+            raise SkipSection(why)
+        return source, load_clips(source, cache=self.out / "cache" / kind)
+
     def _real_recognition(self, kind: str) -> dict:
         settings: dict[str, Any] = {"dataset": kind, "realdata": str(self.realdata),
                                     "finetune_steps": self.cfg.finetune_steps}
 
         def run() -> dict:
-            if self.realdata is None:
-                raise SkipSection(self.realdata_reason)
-            source, why = realdata_source(self.realdata, kind)
-            if source is None:
-                raise SkipSection(why)
-            clips = load_clips(source, cache=self.out / "cache" / kind)
+            source, clips = self._real_clips(kind)
             protocol = source.spec.splits[0]
             return recognition_rows(self.bundle, clips, source, protocol, self.out / "finetune" / kind,
                                     self.cfg.finetune_steps, self.seed, self.progress)
@@ -328,12 +332,7 @@ class Suite:
         settings: dict[str, Any] = {"dataset": kind, "realdata": str(self.realdata)}
 
         def run() -> dict:
-            if self.realdata is None:
-                raise SkipSection(self.realdata_reason)
-            source, why = realdata_source(self.realdata, kind)
-            if source is None:
-                raise SkipSection(why)
-            clips = load_clips(source, cache=self.out / "cache" / kind)
+            source, clips = self._real_clips(kind)
             return real_retrieval(self.bundle, clips, source.spec.splits[0], progress=self.progress)
 
         return self.section(f"retrieval/{kind}", settings, run)

@@ -21,8 +21,24 @@ from .task import TaskContext, TrainTask
 VAL_FRACTION = 0.1   # held out of train (deterministically) when a dataset has no val split
 
 
+def read_init(ctx: TaskContext, model_cfg: ModelConfig) -> tuple[ModelConfig, dict | None, Any]:
+    """The ``init=`` checkpoint a fine-tune starts from: (its model config, payload, path), or
+    (``model_cfg``, None, None) when there is none."""
+    if not ctx.cfg.init:
+        return model_cfg, None, None
+    from ..models import load_checkpoint as load_model_checkpoint
+    from .checkpoint import checkpoint_file
+
+    path = checkpoint_file(ctx.cfg.init)
+    cfg, payload = load_model_checkpoint(path)
+    return cfg, payload, path
+
+
 class MotionTask(TrainTask):
     """A TrainTask over a coamd dataset with a ``ModelConfig`` and (optionally) text."""
+
+    init_payload: dict | None = None   # the ``init=`` checkpoint (`read_init`), for fine-tunes
+    init_path: Any = None
 
     def __init__(self, ctx: TaskContext, model_cfg: ModelConfig, source: DataSource) -> None:
         super().__init__(ctx)
@@ -33,6 +49,21 @@ class MotionTask(TrainTask):
         if model_cfg.skeleton != source.spec.skeleton.name:
             raise CoamdError(f"--data {source.root}: {source.spec.skeleton.name} motions, but the model config is "
                              f"for {model_cfg.skeleton} (use a config for this skeleton, e.g. kit-cpu-small)")
+
+    # ------------------------------------------------------------------ fine-tunes
+    def init_normalizer(self) -> Normalizer | None:
+        """The Mean/Std stored with the ``init=`` checkpoint (a fine-tune keeps its normalisation)."""
+        from .data import normalizer_from_extra
+
+        return normalizer_from_extra(self.init_payload.get("extra", {})) if self.init_payload else None
+
+    def load_init(self, model: torch.nn.Module, part: str, note: str = "") -> None:
+        """Load the ``init=`` weights into ``model`` (a fresh start of a fine-tune), saying so."""
+        if self.init_payload is not None:
+            from ..models import load_module
+
+            load_module(model, self.init_payload, part, self.init_path)
+            self.say(f"{part}: fine-tuning from {self.init_path}{note}")
 
     # ------------------------------------------------------------------ text
     @property

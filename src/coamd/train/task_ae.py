@@ -28,12 +28,9 @@ from ..data import MotionWindows, collate_motion
 from ..errors import CoamdError
 from ..metrics import bone_length_variation, mpjpe
 from ..models import build_autoencoder, load_module
-from ..models import load_checkpoint as load_model_checkpoint
 from ..models.autoencoder import GeometricLoss, GeometricWeights
 from ..skeleton import SKELETONS
-from .checkpoint import checkpoint_file
-from .common import MotionTask, batches
-from .data import normalizer_from_extra
+from .common import MotionTask, batches, read_init
 
 
 class AETask(MotionTask):
@@ -42,12 +39,8 @@ class AETask(MotionTask):
     val_mode = "min"
 
     def __init__(self, ctx, model_cfg, source) -> None:
-        self.init_payload: dict | None = None
-        if ctx.cfg.init:
-            path = checkpoint_file(ctx.cfg.init)
-            model_cfg, self.init_payload = load_model_checkpoint(path)
-            self.init_path = path
-        elif ctx.cfg.freeze_encoder or ctx.cfg.gen_latents:
+        model_cfg, self.init_payload, self.init_path = read_init(ctx, model_cfg)
+        if self.init_payload is None and (ctx.cfg.freeze_encoder or ctx.cfg.gen_latents):
             raise CoamdError("freeze_encoder / gen_latents fine-tune a trained AE: give init=AE_CHECKPOINT")
         super().__init__(ctx, model_cfg, source)
         self.geometry: GeometricLoss | None = None
@@ -56,7 +49,7 @@ class AETask(MotionTask):
 
     def setup(self) -> None:
         spec = self.source.spec
-        preset = normalizer_from_extra(self.init_payload.get("extra", {})) if self.init_payload else None
+        preset = self.init_normalizer()
         if self.source.text_motion:
             train, val = self.text_motion_splits(need_captions=False)
             motions = [train.full_motion(k) for k in train.motion_ids]
@@ -92,9 +85,7 @@ class AETask(MotionTask):
         return model
 
     def on_fresh_start(self, model: nn.Module) -> None:
-        if self.init_payload is not None:
-            load_module(model, self.init_payload, "ae", self.init_path)
-            self.say(f"ae: fine-tuning from {self.init_path}" + (" (encoder frozen)" if self.cfg.freeze_encoder else ""))
+        self.load_init(model, "ae", " (encoder frozen)" if self.cfg.freeze_encoder else "")
 
     def _teacher(self) -> nn.Module:
         """The initial decoder (frozen), the anchor for decodes of generated latents."""

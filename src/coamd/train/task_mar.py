@@ -35,11 +35,8 @@ from ..data.augment import MotionAugment, mirror_caption_text
 from ..data.datasets import _pad, crop_length
 from ..errors import CoamdError
 from ..metrics import retrieval_metrics
-from ..models import build_mar, load_module
-from ..models import load_checkpoint as load_model_checkpoint
-from .checkpoint import checkpoint_file
-from .common import MotionTask, batches
-from .data import normalizer_from_extra
+from ..models import build_mar
+from .common import MotionTask, batches, read_init
 
 
 class MARTask(MotionTask):
@@ -48,11 +45,8 @@ class MARTask(MotionTask):
     find_unused_parameters = True      # e.g. tower B gets no gradient on a labels-only dataset
 
     def __init__(self, ctx, model_cfg, source) -> None:
-        self.init_payload: dict | None = None
-        if ctx.cfg.init:
-            path = checkpoint_file(ctx.cfg.init)
-            model_cfg, self.init_payload = load_model_checkpoint(path)
-            self.init_path = path
+        model_cfg, self.init_payload, self.init_path = read_init(ctx, model_cfg)
+        if self.init_payload is not None:
             backend = self.init_payload.get("extra", {}).get("text_backend")
             if backend is not None and backend != ctx.cfg.text:
                 raise CoamdError(f"init={ctx.cfg.init}: that MAR was trained with text={backend}; pass text={backend}")
@@ -60,7 +54,7 @@ class MARTask(MotionTask):
 
     # ------------------------------------------------------------------ data
     def setup(self) -> None:
-        preset = normalizer_from_extra(self.init_payload.get("extra", {})) if self.init_payload else None
+        preset = self.init_normalizer()
         if self.source.text_motion:
             train, val = self.text_motion_splits()
             self.set_normalizer((train.full_motion(k) for k in train.motion_ids), preset)
@@ -101,9 +95,7 @@ class MARTask(MotionTask):
         return build_mar(self.model_cfg)
 
     def on_fresh_start(self, model: nn.Module) -> None:
-        if self.init_payload is not None:
-            load_module(model, self.init_payload, "mar", self.init_path)
-            self.say(f"mar: fine-tuning from {self.init_path}")
+        self.load_init(model, "mar")
 
     def train_dataset(self) -> Dataset:
         return self.train_set

@@ -37,13 +37,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.linalg.lapack import dpbsv
-from scipy.ndimage import maximum_filter1d
 
 from ..io.ik import solve_ik
 from ..skeleton import SMPL22, Skeleton, forward_kinematics
 from ..skeleton.canonical import facing_directions
 from .contacts import ContactSettings, detect_contacts, lock_feet
-from .limbs import reach
+from .limbs import reach, running_max
 from .pinning import attach_kept_joints, blend_kept
 
 
@@ -154,7 +153,7 @@ def lift_above_floor(joints: np.ndarray, ease: int = 7) -> np.ndarray:
     if not need.any():
         return np.zeros((len(need), 1))
     half = ease // 2
-    need = maximum_filter1d(need, size=2 * half + 1, mode="nearest")
+    need = running_max(need, 2 * half + 1)
     kernel = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(1, ease + 1) / (ease + 1))
     lift = np.convolve(np.pad(need, half, mode="edge"), kernel / kernel.sum(), mode="valid")
     return np.maximum(lift, need)[:, None]  # the max keeps the floor exact at the deepest frame

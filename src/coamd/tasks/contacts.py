@@ -35,11 +35,10 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
 
 from ..skeleton import Skeleton
 from ..skeleton.canonical import facing_directions
-from .limbs import legs, solve_limb
+from .limbs import legs, running_max, solve_limb
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,7 @@ def detect_contacts(joints: np.ndarray, skeleton: Skeleton, fps: float = 20.0,
         p = x[:, leg.tip]
         h = p[:, 1]
         v = _ground_speed(p, fps)
-        peak = maximum_filter1d(v, size=2 * half + 1, mode="nearest")  # the step's swing speed around t
+        peak = running_max(v, 2 * half + 1)  # the step's swing speed around t
         enter = np.maximum(s.speed_on, s.ratio_on * peak)
         stay = np.maximum(s.speed_off, s.ratio_off * peak)
         on, anchor, rest = False, None, 0

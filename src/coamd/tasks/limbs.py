@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
 
 from ..skeleton import Skeleton
 from ..skeleton.rotations import rotation_between
@@ -56,6 +55,14 @@ def arms(skeleton: Skeleton) -> list[Limb]:
     """The arms ending in a joint named ``*_wrist`` (left first); none if the skeleton has no wrists."""
     ends = [j for side in ("L_", "R_") for j, n in enumerate(skeleton.joint_names) if n == f"{side}wrist"]
     return [_limb(skeleton, j, -1, -1.0) for j in ends]
+
+
+def running_max(x: np.ndarray, size: int) -> np.ndarray:
+    """Max over a centred window of ``size`` frames (odd), edges repeated: scipy's maximum_filter1d
+    with mode="nearest", in numpy so that cleanup does not import scipy.ndimage on the CLI's path."""
+    half = size // 2
+    padded = np.pad(np.asarray(x, dtype=np.float64), half, mode="edge")
+    return np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1).max(-1)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -137,7 +144,7 @@ def lower_to_reach(x: np.ndarray, targets: np.ndarray, limbs: list[Limb], comfor
         drop = np.maximum(drop, np.where(horiz < full, need, 0.0))
     if not drop.any():
         return out
-    drop = maximum_filter1d(drop, size=5, mode="nearest")
+    drop = running_max(drop, 5)
     kernel = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(1, 8) / 8)
     drop = np.convolve(np.pad(drop, 3, mode="edge"), kernel / kernel.sum(), mode="valid")
     out[..., 1] -= drop[:, None]

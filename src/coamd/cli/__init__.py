@@ -33,6 +33,7 @@ VERBS: dict[str, str] = {
     "train": "train",
     "bench": "bench",
     "eval": "eval",
+    "serve": "serve",
 }
 
 

@@ -1,0 +1,71 @@
+"""A live ``coamd serve`` in a subprocess on 127.0.0.1 (free port), for the browser and load tests.
+
+Not a test module: ``tests/test_serve_browser.py`` and ``tests/test_serve_load.py`` use it (and the
+browser test's ``__main__`` makes the README screenshot with it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+
+class LiveServer:
+    """``coamd serve --port 0`` started, its URL read from its first line, stopped by ``close``."""
+
+    def __init__(self, checkpoint: str | None, results: Path, *extra: str, timeout: float = 120.0) -> None:
+        cmd = [sys.executable, "-m", "coamd", "serve", "--host", "127.0.0.1", "--port", "0",
+               "--results", str(results), *extra]
+        if checkpoint:
+            cmd += ["--checkpoint", checkpoint]
+        env = dict(os.environ, COAMD_THREADS=os.environ.get("COAMD_THREADS", "1"), PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        self.lines: list[str] = []
+        self.url = ""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self.url:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.lines.append(line.rstrip())
+            m = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
+            if m:
+                self.url = m.group(1)
+        if not self.url:
+            self.close()
+            raise RuntimeError("coamd serve did not print its URL:\n" + "\n".join(self.lines))
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/api/v1/ready", timeout=5) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.close()
+        raise RuntimeError(f"coamd serve at {self.url} was not ready within {timeout:.0f} s")
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def get_json(self, path: str) -> dict:
+        with urllib.request.urlopen(self.url + path, timeout=30) as r:
+            return json.loads(r.read())
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=15)
+        if self.proc.stdout:
+            self.proc.stdout.close()

@@ -40,7 +40,8 @@ from .storage import ID_RE, MEDIA_TYPES
 
 log = logging.getLogger("coamd.serve")
 STATIC = resources.files(__package__).joinpath("static")
-ERRORS = {code: {"model": ErrorOut} for code in (404, 413, 415, 422, 503)}
+ERRORS = {code: {"model": ErrorOut} for code in (404, 415, 422)}
+COMMON_ERRORS = {code: {"model": ErrorOut} for code in (400, 411, 413, 503)}    # any route (body checks, busy)
 # form-field types (module level: the annotations are resolved here)
 Id = Annotated[str | None, Form(pattern=ID_RE.pattern, description="id of an earlier result")]
 Text = Annotated[str, Form(min_length=1, max_length=L.MAX_TEXT_CHARS)]
@@ -100,7 +101,7 @@ def create_app(service: Service | None = None, **service_args) -> FastAPI:
         finally:
             svc.stop()
 
-    app = FastAPI(title="coamd", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="coamd", version=__version__, lifespan=lifespan, responses=COMMON_ERRORS,
                   description="Generate, edit, recognise and retrieve human motion on 3D skeletons. "
                               "Every error is a JSON object with one `error` line.")
     app.state.service = svc

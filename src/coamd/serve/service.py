@@ -56,15 +56,24 @@ class Service:
         self.bundle = self.gallery = None
         self._ready = threading.Event()
         self._prune_lock = threading.Lock()
+        self._started = self._stopped = False
 
     # ------------------------------------------------------------------ life cycle
     def start(self, wait: bool = False) -> None:
-        threading.Thread(target=self._load, name="coamd-serve-load", daemon=True).start()
-        self.queue.start()
+        """Load the models (in the background) and start the workers; a second call only waits."""
+        with self._prune_lock:
+            if not self._started:
+                self._started = True
+                threading.Thread(target=self._load, name="coamd-serve-load", daemon=True).start()
+                self.queue.start()
         if wait:
             self._ready.wait()
 
     def stop(self) -> None:
+        with self._prune_lock:
+            if self._stopped or not self._started:
+                return
+            self._stopped = True
         self.queue.stop()
         self.store.close()
 

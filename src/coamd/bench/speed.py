@@ -145,6 +145,11 @@ def prompt_embedding(bundle: Bundle, seed: int = 0) -> torch.Tensor:
     return F.normalize(torch.randn(1, dim, generator=g), dim=-1).to(bundle.device)
 
 
+def _guided(s: Sampling) -> bool:
+    """Whether decoding runs the transformer (and head) over cond + uncond (the distilled head has CFG baked in)."""
+    return s.cfg != 1.0 and s.sampler != "distilled"
+
+
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -207,7 +212,7 @@ def bench_generate(config: str = "cpu-small", checkpoint: str | os.PathLike | No
     params = {p: sum(x.numel() for x in m.parameters()) for p, m in bundle.parts.items()}
     report = SpeedReport(config=name, weights=weights, device=str(bundle.device), threads=torch.get_num_threads(),
                          torch=torch.__version__, frames=tokens * bundle.unit_length, tokens=tokens, sampling=asdict(sampling),
-                         cfg_batched=sampling.cfg != 1.0, parameters=params,
+                         cfg_batched=_guided(sampling), parameters=params,
                          text_encoding="cached (encoded once before timing)" if bundle.root is not None else
                          "none (random weights: a fixed random embedding stands in for the prompt)")
     warm = Sampling(steps=1, cfg=sampling.cfg, sampler=sampling.sampler, ode_steps=sampling.ode_steps)
@@ -246,7 +251,7 @@ def bench_compare(variants: dict[str, tuple[Sampling, int]], config: str = "cpu-
     before = torch.get_num_threads()
     reports = {label: SpeedReport(config=name, weights=weights, device=str(bundle.device), threads=threads,
                                   torch=torch.__version__, frames=tokens * bundle.unit_length, tokens=tokens,
-                                  sampling=asdict(sampling), cfg_batched=sampling.cfg != 1.0, parameters=params,
+                                  sampling=asdict(sampling), cfg_batched=_guided(sampling), parameters=params,
                                   text_encoding="cached (encoded once before timing)" if bundle.root is not None
                                   else "none (random weights: a fixed random embedding stands in for the prompt)")
                for label, (sampling, threads) in variants.items()}
@@ -306,7 +311,8 @@ def format_report(r: SpeedReport) -> str:
     """The human-readable table of ``coamd bench generate``."""
     s = r.sampling
     params = ", ".join(f"{k} {v / 1e6:.1f}M" for k, v in r.parameters.items())
-    solver = f"{s['sampler']} x {s['ode_steps']} ODE steps" if s["sampler"] != "dopri5" else "dopri5 (adaptive)"
+    solver = {"dopri5": "dopri5 (adaptive)", "distilled": "distilled head (few Euler steps, CFG baked in)"}.get(
+        s["sampler"], f"{s['sampler']} x {s['ode_steps']} ODE steps")
     lines = [
         (f"generation speed: {r.config} config, {r.weights} ({params}); device {r.device}, {r.threads} threads, "
          f"torch {r.torch}"),

@@ -11,6 +11,7 @@ import json
 
 from . import add_common, add_subverbs, new_parser
 from .args import THREADS, number, whole
+from .generate import SAMPLER_CHOICES
 
 # sub-verb -> "module[:function]" under coamd.cli whose function(subparsers) registers it
 SUBVERBS = {
@@ -39,8 +40,8 @@ def register_generate(sub) -> None:
                    help="model sizes for random weights: paper, cpu-small or a YAML path (default: cpu-small)")
     p.add_argument("--checkpoint", metavar="DIR", default=None,
                    help="time these trained weights (a bundle or runs) instead of random ones of --config")
-    p.add_argument("--sampler", choices=["euler", "heun", "dopri5"], default="euler",
-                   help="flow-head ODE sampler (default: euler)")
+    p.add_argument("--sampler", choices=SAMPLER_CHOICES, default="euler",
+                   help="flow-head sampler (default: euler; distilled: the bundle's few-step student)")
     p.add_argument("--ode-steps", type=whole(1, 10_000), default=32, metavar="K", help="euler/heun steps per token (default: 32)")
     p.add_argument("--steps", type=whole(1, 1000), default=12, help="coarse-to-fine decoding steps (default: 12)")
     p.add_argument("--cfg", type=number(0, 100), default=4.5, help="classifier-free guidance scale (default: 4.5; 1 = off)")
@@ -51,7 +52,8 @@ def register_generate(sub) -> None:
     p.add_argument("--repeats", type=whole(1, 1000), default=None, metavar="R",
                    help="timed runs per batch size after one warm-up (default: 3; 1 for paper-size models)")
     p.add_argument("--compare", metavar="SAMPLER[:K][@THREADS]", nargs="+", default=None,
-                   help="also time these samplers (dopri5, euler:16, heun:2, euler:16@2 ...; other settings the same, "
+                   help="also time these samplers (dopri5, euler:16, heun:2, midpoint:4, distilled, euler:16@2 ...; "
+                        "other settings the same, "
                         "threads: the first --threads), runs interleaved, and print each variant's speed-up over "
                         "the last one")
     p.add_argument("--threads", type=THREADS, nargs="+", default=None, metavar="N",
@@ -63,7 +65,7 @@ def register_generate(sub) -> None:
 
 
 def parse_sampler(spec: str, default_steps: int) -> tuple[str, int, int | None]:
-    """'dopri5' / 'euler:16' / 'heun' / 'euler:16@2' -> (sampler, ode steps, threads or None)."""
+    """'dopri5' / 'euler:16' / 'heun' / 'distilled' / 'euler:16@2' -> (sampler, ode steps, threads or None)."""
     from ..errors import CoamdError
 
     spec, _, at = spec.partition("@")
@@ -74,8 +76,8 @@ def parse_sampler(spec: str, default_steps: int) -> tuple[str, int, int | None]:
     if threads is not None and threads < 1:
         raise CoamdError(f"--compare {spec}@{at}: at least 1 thread")
     name, _, k = spec.partition(":")
-    if name not in ("euler", "heun", "dopri5"):
-        raise CoamdError(f"--compare {spec}: expected euler[:K], heun[:K] or dopri5")
+    if name not in SAMPLER_CHOICES:
+        raise CoamdError(f"--compare {spec}: expected euler[:K], heun[:K], midpoint[:K], dopri5 or distilled")
     try:
         steps = int(k) if k else default_steps
     except ValueError:
@@ -86,7 +88,7 @@ def parse_sampler(spec: str, default_steps: int) -> tuple[str, int, int | None]:
 
 
 def variant_label(s) -> str:
-    solver = "dopri5" if s.sampler == "dopri5" else f"{s.sampler} x{s.ode_steps}"
+    solver = s.sampler if s.sampler in ("dopri5", "distilled") else f"{s.sampler} x{s.ode_steps}"
     return f"{solver}, {s.steps} steps, CFG {s.cfg:g}"
 
 

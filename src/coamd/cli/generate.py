@@ -17,6 +17,9 @@ from ..errors import CoamdError
 from . import add_common, add_timings, new_parser
 from .args import number, whole
 
+# coamd.diffusion.SAMPLERS, spelt out so that building the parser does not import torch (a test compares them)
+SAMPLER_CHOICES = ("euler", "heun", "midpoint", "dopri5", "distilled")
+
 
 def add_checkpoint(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", metavar="DIR", default=None,
@@ -28,7 +31,8 @@ def add_sampling(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("sampling (defaults: the bundle's recommended settings, else 12 / 4.5 / dopri5 / 32 / 0)")
     g.add_argument("--steps", type=whole(1, 1000), default=None, help="coarse-to-fine decoding steps")
     g.add_argument("--cfg", type=number(0, 100), default=None, help="classifier-free guidance scale (1 = off)")
-    g.add_argument("--sampler", choices=["euler", "heun", "dopri5"], default=None, help="flow-head ODE sampler")
+    g.add_argument("--sampler", choices=SAMPLER_CHOICES, default=None,
+                   help="flow-head sampler: an ODE solver, or 'distilled' (the bundle's few-step student, CFG baked in)")
     g.add_argument("--ode-steps", type=whole(1, 10_000), default=None, metavar="K", help="euler/heun steps per token")
     g.add_argument("--guidance", type=number(0, 1000), default=None, metavar="LAMBDA",
                    help="MAR gradient-guidance step (0 = off; upstream's 0.5+λ is LAMBDA here)")

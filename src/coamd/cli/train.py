@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import add_common, new_parser
 
-KINDS = ("ae", "mar", "generator", "length", "evaluator")  # the order of `coamd train --help`
+KINDS = ("ae", "mar", "generator", "length", "distill", "evaluator")  # the order of `coamd train --help`
 DEFAULT_CONFIG = "cpu-small"
 
 
@@ -24,6 +24,7 @@ HELP = {
     "mar": "the action recognizer MAR (label and caption contrastive losses; fine-tunes with init=CKPT)",
     "generator": "the masked generator + flow head on frozen-AE latents (needs a trained AE)",
     "length": "the text -> motion-length estimator",
+    "distill": "a 1-2 step student of the generator's flow head, guidance baked in (--sampler distilled)",
     "evaluator": "the benchmark's independent evaluators (GloVe text-motion matcher + MotionCLIP; never used "
                  "by generation or guidance)",
 }

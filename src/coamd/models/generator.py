@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 import torch
 from torch import Tensor, nn
 
+from ..diffusion import DISTILLED
 from ..errors import CoamdError
 from .adaln import AdaLNBlock
 from .config import GeneratorConfig, HeadConfig
@@ -54,6 +55,21 @@ class MaskedGenerator(nn.Module):
         for blk in self.blocks:
             blk.zero_init()
         self.head = FlowHead(latent_dim, H, head)  # built last: keeps its own initialisation
+        self.set_distilled(None)
+
+    def set_distilled(self, head: FlowHead | None, steps: int = 1) -> None:
+        """Attach a few-step student of ``self.head`` (``coamd train distill``) for ``sampler="distilled"``.
+
+        The student is sampled with ``steps`` Euler steps on the text condition alone (its guidance is
+        baked in, so decoding runs one transformer pass and ignores ``cfg``). It is kept out of this
+        module's parameters and state_dict: the generator checkpoint stays as trained.
+        """
+        self.__dict__["_distilled"] = None if head is None else (head, int(steps))
+
+    @property
+    def distilled(self) -> tuple[FlowHead, int] | None:
+        """(student head, Euler steps) when a distilled head is attached."""
+        return self.__dict__["_distilled"]
 
     # ------------------------------------------------------------------ network
     def forward(self, tokens: Tensor, valid: Tensor, cond_emb: Tensor) -> Tensor:
@@ -125,7 +141,11 @@ class MaskedGenerator(nn.Module):
         if not bool(is_mask.any()):
             return latents, 0
         x = torch.where(is_mask[..., None], self.mask_latent.to(latents.dtype), latents)  # (B, L, C)
-        if uncond is not None:
+        if sampler == DISTILLED:                          # guidance baked into the student: text condition only
+            student, k = self._student()
+            new, nfe = student.sample(self(x, valid, cond)[is_mask], None, 1.0, "euler", k, generator,
+                                      return_nfe=True)
+        elif uncond is not None:
             z = self(torch.cat([x, x]), torch.cat([valid, valid]), torch.cat([cond, uncond]))  # (2B, L, H)
             z_c, z_u = z.chunk(2)
             new, nfe = self.head.sample(z_c[is_mask], z_u[is_mask], cfg, sampler, ode_steps, generator, atol, rtol,
@@ -136,9 +156,19 @@ class MaskedGenerator(nn.Module):
                                         return_nfe=True)
         return x.masked_scatter(is_mask[..., None], new.to(x.dtype)), nfe
 
-    def _conds(self, cond_emb: Tensor, uncond_emb: Tensor | None, cfg: float) -> tuple[Tensor, Tensor | None]:
+    def _student(self) -> tuple[FlowHead, int]:
+        if self.distilled is None:
+            raise CoamdError("--sampler distilled: this generator has no distilled flow head (a bundle ships it as "
+                             "flow_head_distilled.pt; make one with 'coamd train distill')")
+        return self.distilled
+
+    def _conds(self, cond_emb: Tensor, uncond_emb: Tensor | None, cfg: float,
+               sampler: str = "") -> tuple[Tensor, Tensor | None]:
         dt = self.input.weight.dtype
         cond = cond_emb.to(dt)
+        if sampler == DISTILLED:
+            self._student()
+            return cond, None
         if cfg == 1.0:
             return cond, None
         if uncond_emb is None:
@@ -182,7 +212,7 @@ class MaskedGenerator(nn.Module):
         dev = cond_emb.device
         nfe = 0
         with self._inference(on_step is not None):
-            cond, uncond = self._conds(cond_emb, uncond_emb, cfg)
+            cond, uncond = self._conds(cond_emb, uncond_emb, cfg, sampler)
             valid = lengths_to_mask(lengths, L)                                              # (B, L)
             latents = torch.where(valid[..., None], self.mask_latent.to(cond.dtype),
                                   torch.zeros((), dtype=cond.dtype, device=dev)).expand(B, L, C).clone()
@@ -197,7 +227,7 @@ class MaskedGenerator(nn.Module):
                 scores = scores.masked_fill(~is_mask, FROZEN)                               # freeze the rest
             latents = torch.where(valid[..., None], latents, torch.zeros((), dtype=latents.dtype, device=dev))
         if stats is not None:
-            stats.update(nfe=nfe, steps=steps, guided=cfg != 1.0)
+            stats.update(nfe=nfe, steps=steps, guided=cfg != 1.0 and sampler != DISTILLED)
         return latents.clone()
 
     def edit(self, cond_emb: Tensor, source: Tensor, token_lengths: Tensor, edit_mask: Tensor | None, *,
@@ -226,7 +256,7 @@ class MaskedGenerator(nn.Module):
         dev = source.device
         nfe = 0
         with self._inference(on_step is not None):
-            cond, uncond = self._conds(cond_emb, uncond_emb, cfg)
+            cond, uncond = self._conds(cond_emb, uncond_emb, cfg, sampler)
             valid = lengths_to_mask(lengths, L)                                              # (B, L)
             zero = torch.zeros((), dtype=source.dtype, device=dev)
             kept = torch.where(valid[..., None], source, zero)                               # (B, L, C)
@@ -253,5 +283,5 @@ class MaskedGenerator(nn.Module):
                     scores = scores.masked_fill(~is_mask, FROZEN)
             latents = torch.where(valid[..., None], latents, zero)
         if stats is not None:
-            stats.update(nfe=nfe, steps=steps, guided=cfg != 1.0)
+            stats.update(nfe=nfe, steps=steps, guided=cfg != 1.0 and sampler != DISTILLED)
         return latents.clone()

@@ -6,7 +6,8 @@ BUNDLE FORMAT (version 1) -- a folder holding::
     bundle.json     {"format": "coamd-bundle", "version": 1, "name", "skeleton", "fps", "unit_length",
                      "text": {"backend", "model_id", "options"}, "parts": {"ae": "ae.pt", ...},
                      "versions": {"coamd", "torch"}, "sources": {part: {"path", "step"}},
-                     "model_cards": [paths relative to the folder], "defaults": {sampling defaults}}
+                     "model_cards": [paths relative to the folder], "defaults": {sampling defaults},
+                     "distilled": "flow_head_distilled.pt" (optional)}
     ae.pt           one checkpoint per part, in the ``coamd.models.load_checkpoint`` layout:
     mar.pt            {"format": "coamd-checkpoint", "version": 1, "kind": part, "model_config": {...},
     generator.pt       "state": {part: state_dict}, "extra": {mean, std, label_names, text_backend, ...}}
@@ -14,6 +15,8 @@ BUNDLE FORMAT (version 1) -- a folder holding::
                        optimizer, raw weights, RNG states -- ``state[part]`` already holds the EMA weights)
     Mean.npy, Std.npy  (F,) z-normalisation of the generation space (a part's own ``extra`` mean/std wins)
     labels.txt      the recognizer's training labels, one per line (default label list of ``recognize``)
+    flow_head_distilled.pt  optional: a few-step student of the generator's flow head (``coamd train
+                    distill``, checkpoint kind "distill"), used by ``--sampler distilled``
 
 ``coamd.tasks.bundling.make_bundle`` assembles one from training runs. Parts are optional: a
 bundle with only ``mar.pt`` recognises and retrieves but cannot generate; a task that needs a
@@ -50,7 +53,7 @@ from torch import Tensor, nn
 from ..data import Normalizer
 from ..device import resolve_device
 from ..errors import CoamdError
-from ..models import PARTS, ModelConfig, build_models, load_checkpoint, load_module
+from ..models import PARTS, FlowHead, ModelConfig, build_models, load_checkpoint, load_module
 from ..skeleton import SKELETONS, Skeleton
 from ..text import TextEncoder, load_text_encoder
 from ..timing import stage
@@ -324,12 +327,30 @@ def _load_bundle(path: str | os.PathLike | None, device: torch.device, parts: Se
             norms[part] = _stats(extra, top_stats, file, cfg)
     if not modules:
         raise BundleError(f"{root}: holds none of the requested models ({', '.join(parts or PARTS)})")
+    if "generator" in modules and meta.get("distilled"):
+        attach_distilled(modules["generator"], root / meta["distilled"], device)
     _check_compatible(configs, root)
     backend, options = _text_backend(meta, extras, configs, root)
     if not labels and "mar" in extras:
         labels = [str(x) for x in extras["mar"].get("label_names") or []]
     return Bundle(root=root, parts=modules, configs=configs, normalizers=norms, text_backend=backend,
                   text_options=options, label_names=labels, meta=meta, files=dict(files), device=device)
+
+
+def attach_distilled(generator: nn.Module, path: Path, device: torch.device | str = "cpu") -> None:
+    """Load a ``coamd train distill`` checkpoint (a few-step student of the flow head) into ``generator``
+    for ``sampler="distilled"`` (:meth:`coamd.models.MaskedGenerator.set_distilled`)."""
+    cfg, payload = load_checkpoint(path, map_location="cpu")
+    if payload.get("kind") != "distill":
+        raise BundleError(f"{path}: a {payload.get('kind')!r} checkpoint, expected a distilled flow head ('distill')")
+    if (cfg.ae.latent_dim, cfg.generator.hidden) != (generator.latent_dim, generator.cfg.hidden):
+        raise BundleError(f"{path}: the distilled head is for {cfg.ae.latent_dim}-d tokens under {cfg.generator.hidden}-d "
+                          f"conditions; the generator has {generator.latent_dim}/{generator.cfg.hidden}")
+    with _skip_init(), torch.device(device):
+        head = FlowHead(cfg.ae.latent_dim, cfg.generator.hidden, cfg.head)
+    load_module(head, payload, "distill", path)
+    steps = int((payload.get("extra") or {}).get("student_steps", 1))
+    generator.set_distilled(head.eval().requires_grad_(False), steps)
 
 
 @contextlib.contextmanager

@@ -27,7 +27,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..config import ConfigError, from_dict, to_dict
-from ..diffusion import METHODS
+from ..diffusion import SAMPLERS
 from ..errors import CoamdError
 from ..timing import stage
 from .bundle import Bundle
@@ -45,7 +45,7 @@ class Sampling:
 
     steps: int = 12             # coarse-to-fine unmasking steps
     cfg: float = 4.5            # classifier-free guidance scale (1 = off)
-    sampler: str = "dopri5"     # flow-head ODE sampler: euler, heun or dopri5
+    sampler: str = "dopri5"     # flow-head sampler: euler, heun, midpoint, dopri5 or distilled (coamd.diffusion)
     ode_steps: int = 32         # euler/heun steps per token sample
     guidance: float = 0.0       # MAR gradient-guidance step λ (0 = unguided)
     batch_size: int = 32
@@ -53,8 +53,8 @@ class Sampling:
     def __post_init__(self) -> None:
         if self.steps < 1:
             raise CoamdError(f"--steps: must be at least 1, got {self.steps}")
-        if self.sampler not in METHODS:
-            raise CoamdError(f"--sampler: {self.sampler!r} is not one of {', '.join(METHODS)}")
+        if self.sampler not in SAMPLERS:
+            raise CoamdError(f"--sampler: {self.sampler!r} is not one of {', '.join(SAMPLERS)}")
         if self.ode_steps < 1:
             raise CoamdError(f"--ode-steps: must be at least 1, got {self.ode_steps}")
         if not (math.isfinite(self.cfg) and self.cfg >= 0):

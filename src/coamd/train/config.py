@@ -138,11 +138,38 @@ class LengthTrainConfig(TrainConfig):
     max_epochs: int = 100
 
 
+@dataclass
+class DistillTrainConfig(GeneratorTrainConfig):
+    """Few-step student of the generator's flow head (``coamd.train.task_distill``; docs/speed.md)."""
+
+    lr: float = 1e-4
+    weight_decay: float = 0.0
+    warmup_steps: int = 100
+    milestones: list[int] = field(default_factory=list)
+    gamma: float = 0.1
+    batch_size: int = 32                # clips per step; their masked tokens are the samples
+    max_steps: int = 3000
+    max_epochs: int = 0
+    grad_clip: float = 1.0
+    ema_decay: float = 0.995
+    val_every: int = 100
+    ckpt_every: int = 100
+    log_every: int = 10
+    val_batches: int = 8                # 8 x 32 val clips, fixed masks and noise
+    generator: str = ""                 # teacher: bundle folder, run or checkpoint ("" = the bundled generator)
+    ae_checkpoint: str = ""             # "" = the teacher bundle's AE (else as for the generator task)
+    teacher: str = "midpoint:8"         # the teacher's ODE solver: dopri5 or METHOD:STEPS
+    cfg: float = 2.5                    # guidance scale baked into the student
+    student_steps: int = 2              # Euler steps the student is trained (and sampled) with
+    samples_per_token: int = 1          # noise draws per masked token and step
+
+
 TRAIN_CONFIGS: dict[str, type[TrainConfig]] = {
     "ae": AETrainConfig,
     "mar": MARTrainConfig,
     "generator": GeneratorTrainConfig,
     "length": LengthTrainConfig,
+    "distill": DistillTrainConfig,
 }
 
 

@@ -7,11 +7,13 @@ from ..models import ModelConfig
 from .data import DataSource
 from .task import TaskContext, TrainTask
 from .task_ae import AETask
+from .task_distill import DistillTask
 from .task_generator import GeneratorTask
 from .task_length import LengthTask
 from .task_mar import MARTask
 
-TASKS: dict[str, type[TrainTask]] = {"ae": AETask, "mar": MARTask, "generator": GeneratorTask, "length": LengthTask}
+TASKS: dict[str, type[TrainTask]] = {"ae": AETask, "mar": MARTask, "generator": GeneratorTask, "length": LengthTask,
+                                    "distill": DistillTask}
 
 
 def build_task(kind: str, ctx: TaskContext, model_cfg: ModelConfig, source: DataSource) -> TrainTask:

@@ -19,7 +19,8 @@ from test_bench_physics import write_real_fixture
 from test_eval_support import build_world, numeric_leaves
 
 TINY = ["limit=32", "compositional_limit=32", "guidance_limit=32", "sweep_limit=32", "edit_limit=32", "repeats=2",
-        "sweep=[euler:1,euler:2,heun:1]", "edit_tasks=[inpaint,prefix]", "recon_repeats=1", "retrieval_repeats=2"]
+        "sweep=[euler:1,euler:2,heun:1]", "edit_tasks=[inpaint,prefix]", "recon_repeats=1", "retrieval_repeats=2",
+        "edit_mm_captions=4", "edit_mm_samples=3"]
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -104,11 +105,24 @@ def test_results_cover_every_section_and_the_report_says_what_it_is(suite_run):
     # under the standard generation table, the λ and sampler sweeps and the edit table (compositional: skipped)
     assert report.count("Real captured reference row: skipped (--realdata") == 4
     assert "skipped" in sec["generation/test_compositional"]            # 17 samples < one pool of 32
-    assert list(sec["guidance"]["rows"]) == ["ground_truth", "λ=0", "λ=0.5", "λ=1", "λ=2"]
+    # the λ sweep before (upstream's reward weights) and after (the aligned fused embedding only)
+    assert list(sec["guidance"]["rows"]) == ["ground_truth", "λ=0", "λ=1/all", "λ=1/fused", "λ=2/all", "λ=2/fused"]
+    variants = sec["guidance"]["settings"]["variants"]
+    assert variants["λ=2/all"]["guidance_reward"] == "all" and variants["λ=2/fused"]["guidance_reward"] == "fused"
+    assert "Reward weighting (the part after the slash)" in report
     assert list(sec["samplers"]["rows"]) == ["ground_truth", "euler:1", "euler:2", "heun:1"]
-    edits = [n for t in ("inpaint", "prefix") for n in ((t, f"{t}/raw") if cleaned else (t,))]
-    assert list(sec["edit"]["rows"]) == ["ground_truth", *edits]
-    assert all(row["kept_error_mm"]["mean"] < 10 for name, row in sec["edit"]["rows"].items() if name != "ground_truth")
+    # editing: the official protocol (whole AE decode, with MultiModality) and the copy-back rows
+    edit = sec["edit"]["rows"]
+    assert list(edit) == ["ground_truth", "inpaint", "inpaint/copy_back", "prefix", "prefix/copy_back"]
+    for task in ("inpaint", "prefix"):
+        assert edit[f"{task}/copy_back"]["kept_error_mm"]["mean"] < 10                 # kept frames copied back
+        assert edit[task]["kept_error_mm"]["mean"] > edit[f"{task}/copy_back"]["kept_error_mm"]["mean"]
+        assert "multimodality" in edit[task] and "multimodality" not in edit[f"{task}/copy_back"]
+    assert sec["edit"]["settings"]["mm"] == [4, 3]
+    assert "| inpaint (official: AE decode) |" in report and "| inpaint (copy-back) |" in report
+    for name in ("generation/test", "guidance", "samplers", "edit", "reconstruction"):     # the tie rule is stated
+        assert sec[name]["settings"]["r_precision_ties"] == "index", name
+    assert "R-precision ties: the official rule (argsort order" in report
     assert sec["reconstruction"]["rows"]["reconstruction"]["mpjpe_mm"]["mean"] > 0
     assert set(sec["retrieval"]["rows"]) == {"full/t2m", "full/m2t", "batch32/t2m", "batch32/m2t"}
     assert "zero_shot" in sec["recognition/corpus"]["rows"]
@@ -183,6 +197,12 @@ def test_rerun_reuses_cached_sections_unless_forced_or_changed(suite_run, capsys
     res = json.loads((suite_run["out"] / "results" / "results.json").read_text())
     assert res["sections"]["retrieval"]["cached"] is False and res["sections"]["edit"]["cached"] is True
     assert res["sections"]["retrieval"]["rows"]["full/t2m"]["R@1"]["n"] == 1
+    # sections=[...] runs (here: reuses) only the named sections; a prefix names a group
+    assert bench(argv + ["sections=[retrieval,recognition]"]) == 0
+    res = json.loads((suite_run["out"] / "results" / "results.json").read_text())
+    assert list(res["sections"]) == ["retrieval", "recognition/corpus", "recognition/hdm05", "recognition/bandai",
+                                     "retrieval/hdm05", "retrieval/bandai"]
+    assert res["sections"]["retrieval"]["cached"] is True
 
 
 def _row(fid, top1, ci=0.01):
@@ -210,6 +230,14 @@ def test_comparison_sentences_follow_the_numbers():
 def test_suite_settings_are_strict():
     cfg = suite_config("full")
     assert cfg.repeats == 20 and cfg.limit == 0 and "dopri5" in cfg.sweep and cfg.mm
+    assert (cfg.edit_mm_captions, cfg.edit_mm_samples) == (96, 30)                # official MultiModality 3 x 32 x 30
+    quick = suite_config("quick")
+    assert quick.guidance_lambdas == [0.0, 1.0, 2.0] and quick.guidance_limit == 64 and quick.guidance_repeats == 1
+    assert quick.r_precision_ties == "index" and quick.guidance_rewards == ["all", "fused"]
+    for bad, match in (({"guidance_rewards": ["stream"]}, "guidance_rewards"), ({"r_precision_ties": "min"}, "ties"),
+                       ({"sections": ["guidence"]}, "sections"), ({"edit_mm_samples": 1}, "edit_mm")):
+        with pytest.raises(CoamdError, match=match):
+            suite_config("quick", bad)
     assert suite_config("quick", {"repeats": 5}).repeats == 5
     with pytest.raises(CoamdError, match="repet"):
         suite_config("quick", {"repetitions": 5})

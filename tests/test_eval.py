@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from coamd.bench.evalset import EvalSet
-from coamd.bench.methods import GeneratorMethod, NearestNeighbour, cleanup_function, edit_batch
+from coamd.bench.methods import GeneratorMethod, NearestNeighbour, cleanup_function, copy_back, edit_batch, edit_decodes
 from coamd.cli import main
 from coamd.tasks import load_bundle, sampling_settings
 from test_bench_physics import write_real_fixture
@@ -128,14 +128,38 @@ def test_edit_keeps_the_unedited_frames_and_reports_each_task(world, capsys):
         assert o.shape == s.shape
         np.testing.assert_array_equal(o[:24], s[:24])                    # prefix keeps the first half
         assert not np.allclose(o[30:], s[30:])
-    res = run_json(capsys, "edit", *made(world), "--repeats", "1", "--task", "inpaint,suffix")
-    edits = [n for t in ("inpaint", "suffix") for n in ((t, f"{t}/raw") if CLEANED else (t,))]
+    res = run_json(capsys, "edit", *made(world), "--repeats", "1", "--task", "inpaint,suffix", "--mm",
+                   "--mm-captions", "3", "--mm-samples", "2")
+    edits = [n for t in ("inpaint", "suffix") for n in (t, f"{t}/copy_back")]
     assert list(res["rows"]) == ["ground_truth", *edits]
-    assert GEN_METRICS <= set(res["rows"]["inpaint"])
-    for name in edits:                                                   # kept frames stay at the source
-        assert res["rows"][name]["kept_error_mm"]["mean"] < 10, name
+    assert GEN_METRICS <= set(res["rows"]["inpaint"]) and res["settings"]["r_precision_ties"] == "index"
+    for task in ("inpaint", "suffix"):
+        official, copied = res["rows"][task], res["rows"][f"{task}/copy_back"]
+        assert copied["kept_error_mm"]["mean"] < 10                      # kept frames stay at the source
+        assert official["kept_error_mm"]["mean"] > copied["kept_error_mm"]["mean"]   # the AE decode, not copied
+        assert "multimodality" in official and "multimodality" not in copied
     raw = run_json(capsys, "edit", *made(world), "--repeats", "1", "--task", "inpaint", "--raw")
-    assert list(raw["rows"]) == ["ground_truth", "inpaint"] and raw["settings"]["cleanup"]["applied"] is False
+    assert list(raw["rows"]) == ["ground_truth", "inpaint", "inpaint/copy_back"]
+    assert raw["settings"]["cleanup"]["applied"] is False
+
+
+def test_official_edit_protocol_scores_the_decode_without_copying_kept_frames(world):
+    """Issue 16: upstream's edit evaluation scores the AE decode of the edited latents; the copy-back output
+    (what `coamd edit` hands out) is the same edit with the kept frames replaced by the source's."""
+    bundle = load_bundle(world["bundle"])
+    draw = EvalSet(world["corpus"], "test").draw(0)
+    src = [m[:48] for m in draw.joints[:3]]
+    sampling = sampling_settings(bundle)
+    decoded, keeps = edit_decodes(bundle, sampling, draw.captions[:3], src, "inpaint", seed=0)
+    copied = copy_back(decoded, src, keeps)
+    direct = edit_batch(bundle, sampling, draw.captions[:3], src, "inpaint", seed=0)
+    for d, c, e, s, k in zip(decoded, copied, direct, src, keeps):
+        assert k.sum() == 24 and k[:12].all() and k[-12:].all()           # inpaint keeps the first and last 25 %
+        np.testing.assert_array_equal(c[k], s[k])                        # copy-back: exactly the source
+        np.testing.assert_array_equal(c, e)                              # = edit_batch, one generation for both rows
+        assert np.abs(d[k] - s[k]).max() > 1e-3                          # official: the decode, kept frames not copied
+        far = ~np.convolve(k, np.ones(9), mode="same").astype(bool)      # beyond the 4-frame fade of every seam
+        np.testing.assert_array_equal(d[far], c[far])                    # the edited frames are the same
 
 
 def test_generation_and_edit_show_the_real_captured_row_and_ratios(world, capsys, tmp_path):
@@ -150,7 +174,7 @@ def test_generation_and_edit_show_the_real_captured_row_and_ratios(world, capsys
                  "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "| Real captured (Bandai-Namco, 2 clips) | – |" in out
-    assert ("prefix (cleaned) vs real captured: " if CLEANED else "prefix vs real captured: ") in out
+    assert "prefix (official: AE decode) vs real captured: " in out and "prefix (copy-back) vs real captured: " in out
     assert "× real" in out and "mm vs 0.000 mm" in out
     missing = run_json(capsys, "generation", *common(world), "--repeats", "1", "--realdata", str(tmp_path / "none"))
     assert "no such folder" in missing["real_reference"]["skipped"] and "physics_vs_real" not in missing

@@ -48,7 +48,7 @@ from ..metrics import (
 )
 from ..skeleton import Skeleton
 from .evalset import POOL, Draw, EvalSet, pad_motions
-from .methods import clean_edits, edit_batch, reconstruct
+from .methods import clean_edits, copy_back, edit_decodes, reconstruct
 
 Row = dict[str, dict[str, Any]]          # metric -> {"mean", "ci95", "n"}
 Tick = Callable[[int], None]
@@ -59,6 +59,7 @@ def method_seed(seed: int, repeat: int) -> int:
     return int(seed) * 10_000_019 + int(repeat) * 100_000
 
 
+R_PRECISION_TIES = "index"   # the official evaluation's argsort order (ties to the earlier motion); or "average"
 PHYSICS = ("foot_skating", "contact_sliding", "floor_penetration", "jitter", "bone_variation")
 CHUNK = 64                                  # motions padded together when measuring physics
 
@@ -93,8 +94,8 @@ class Scorer:
     """The evaluator embeddings of one draw's captions and GT motions, and row scoring against them."""
 
     def __init__(self, evaluators: Evaluators, draw: Draw, skeleton: Skeleton, fps: float,
-                 seed: tuple[int, ...]) -> None:
-        self.ev, self.skeleton, self.fps, self.seed = evaluators, skeleton, fps, seed
+                 seed: tuple[int, ...], ties: str = R_PRECISION_TIES) -> None:
+        self.ev, self.skeleton, self.fps, self.seed, self.ties = evaluators, skeleton, fps, seed, ties
         self.text = evaluators.embed_texts(draw.captions).numpy()               # (N, E)
         self.clip_text = evaluators.clip_embed_texts(draw.captions).numpy()     # (N, E_b)
         self.gt = self.embed(draw.joints)
@@ -123,7 +124,7 @@ class Scorer:
             raise CoamdError(f"{len(emb)} motions for {len(text)} captions")
         rng = np.random.default_rng((*self.seed, 3))            # the same diversity pairs for every row
         n = len(text) // POOL * POOL
-        top = r_precision(text[:n], emb[:n], top_k=3, pool=POOL)
+        top = r_precision(text[:n], emb[:n], top_k=3, pool=POOL, ties=self.ties)
         out = {"fid": fid(self.gt, emb), **{f"r_precision_top{k + 1}": float(top[k]) for k in range(3)},
                "matching_distance": matching_distance(text, emb), "diversity": diversity(emb, 300, rng),
                "clip_score": clip_score(clip_text, self.clip_embed(motions))}
@@ -157,10 +158,11 @@ def _aggregate(rows: Mapping[str, list[dict[str, float]]]) -> dict[str, Row]:
 # ---------------------------------------------------------------------------------- generation
 def generation_protocol(evalset: EvalSet, evaluators: Evaluators, methods: Mapping[str, Any], repeats: int,
                         seed: int = 0, mm: MMSpec | None = None, progress: bool | None = None,
-                        mm_rows: Sequence[str] = ("generator",)) -> dict[str, Row]:
+                        mm_rows: Sequence[str] = ("generator",), ties: str = R_PRECISION_TIES) -> dict[str, Row]:
     """Rows ``ground_truth`` + one per method (``name -> object with generate(captions, lengths, seed)``).
 
     MultiModality (``mm``) is computed for the methods named in ``mm_rows`` (default: the generator).
+    ``ties``: the R-precision tie rule (``coamd.metrics.r_precision``; default the official one).
     """
     _check_repeats(repeats)
     skel, fps = evalset.spec.skeleton, evalset.spec.fps
@@ -170,7 +172,7 @@ def generation_protocol(evalset: EvalSet, evaluators: Evaluators, methods: Mappi
     try:
         for r in range(repeats):
             draw = evalset.draw(r)
-            scorer = Scorer(evaluators, draw, skel, fps, (seed, r))
+            scorer = Scorer(evaluators, draw, skel, fps, (seed, r), ties)
             per_row["ground_truth"].append(scorer.score(evalset.redraw(draw, r).joints))
             made: dict[str, tuple[list[np.ndarray], float]] = {}
             for name, method in methods.items():
@@ -211,39 +213,64 @@ def _check_repeats(repeats: int) -> None:
 
 
 # ---------------------------------------------------------------------------------- editing
-def edit_protocol(evalset: EvalSet, evaluators: Evaluators, bundle: Any, sampling: Any, tasks: Sequence[str],
-                  repeats: int, seed: int = 0, progress: bool | None = None, cleanup: bool = False) -> dict[str, Row]:
-    """Rows ``ground_truth`` + one per temporal task: GT crops edited towards their own captions (§6.3).
+COPY_BACK = "copy_back"      # row suffix of the copy-back edits
 
-    With ``cleanup`` each task's row ``<task>`` scores the edits after ``coamd.tasks.cleanup``
-    (kept frames pinned to the source) and ``<task>/raw`` the same edits before it; without, the
-    rows ``<task>`` are the raw edits. Every edit row also reports ``kept_error_mm``: the mean over
-    motions of the largest distance (mm) of a kept-frame joint from the source.
+
+def edit_protocol(evalset: EvalSet, evaluators: Evaluators, bundle: Any, sampling: Any, tasks: Sequence[str],
+                  repeats: int, seed: int = 0, progress: bool | None = None, cleanup: bool = False,
+                  mm: MMSpec | None = None, ties: str = R_PRECISION_TIES) -> dict[str, Row]:
+    """Rows ``ground_truth`` + two per temporal task: GT crops edited towards their own captions (§6.3).
+
+    * ``<task>``: the official protocol (upstream's ``evaluation_mardm_edit``): the AE decode of the
+      whole edited latent sequence is scored as it is; kept frames are NOT copied back from the
+      source, so they carry the AE's reconstruction error. With ``mm``, MultiModality of this row:
+      the first ``mm.captions`` captions of the draw edited ``mm.samples`` times each.
+    * ``<task>/copy_back``: the same edits as ``coamd edit`` hands them out: kept frames copied back
+      from the source with a 4-frame fade and, with ``cleanup``, ``coamd.tasks.cleanup`` with the
+      kept frames pinned. One generation serves both rows.
+
+    Every edit row also reports ``kept_error_mm``: the mean over motions of the largest distance
+    (mm) of a kept-frame joint from the source.
     """
     _check_repeats(repeats)
     skel, fps = evalset.spec.skeleton, evalset.spec.fps
-    names = [n for t in tasks for n in ((t, f"{t}/raw") if cleanup else (t,))]
+    names = [n for t in tasks for n in (t, f"{t}/{COPY_BACK}")]
     per_row: dict[str, list[dict[str, float]]] = {"ground_truth": [], **{n: [] for n in names}}
-    bar = _bar(repeats * evalset.size * len(tasks), f"edit {evalset.split}", progress)
+    extra = mm.captions * mm.samples if mm else 0
+    bar = _bar(repeats * (evalset.size + extra) * len(tasks), f"edit {evalset.split}", progress)
     try:
         for r in range(repeats):
             draw = evalset.draw(r)
-            scorer = Scorer(evaluators, draw, skel, fps, (seed, r))
+            scorer = Scorer(evaluators, draw, skel, fps, (seed, r), ties)
             per_row["ground_truth"].append(scorer.score(evalset.redraw(draw, r).joints))
             for task in tasks:
                 bar.set_postfix_str(f"repeat {r + 1}/{repeats}: {task}")
-                edited, keeps = edit_batch(bundle, sampling, draw.captions, draw.joints, task, method_seed(seed, r),
-                                           tick=bar.update, return_keep=True)
-                versions = {task: edited}
+                decoded, keeps = edit_decodes(bundle, sampling, draw.captions, draw.joints, task,
+                                              method_seed(seed, r), tick=bar.update)
+                copied = copy_back(decoded, draw.joints, keeps)
                 if cleanup:
-                    versions = {task: clean_edits(edited, draw.joints, keeps, skel, fps), f"{task}/raw": edited}
-                for name, motions in versions.items():
-                    row = scorer.score(motions)
+                    copied = clean_edits(copied, draw.joints, keeps, skel, fps)
+                groups = None
+                if mm is not None:
+                    groups = _edit_mm_groups(scorer, bundle, sampling, draw, task, mm,
+                                             method_seed(seed, r) + 50_000, bar)
+                for name, motions, g in ((task, decoded, groups), (f"{task}/{COPY_BACK}", copied, None)):
+                    row = scorer.score(motions, g)
                     row["kept_error_mm"] = kept_error_mm(motions, draw.joints, keeps)
                     per_row[name].append(row)
     finally:
         bar.close()
     return _aggregate(per_row)
+
+
+def _edit_mm_groups(scorer: Scorer, bundle: Any, sampling: Any, draw: Draw, task: str, mm: MMSpec, seed: int,
+                    bar: tqdm) -> np.ndarray:
+    """(G, R, E) evaluator embeddings of R official-protocol edits of each of the first G sources."""
+    G = min(mm.captions, len(draw))
+    caps = [c for c in draw.captions[:G] for _ in range(mm.samples)]
+    srcs = [s for s in draw.joints[:G] for _ in range(mm.samples)]
+    decoded, _ = edit_decodes(bundle, sampling, caps, srcs, task, seed, tick=bar.update)
+    return scorer.embed(decoded).reshape(G, mm.samples, -1)
 
 
 def kept_error_mm(motions: Sequence[np.ndarray], sources: Sequence[np.ndarray], keeps: Sequence[np.ndarray]) -> float:
@@ -255,7 +282,7 @@ def kept_error_mm(motions: Sequence[np.ndarray], sources: Sequence[np.ndarray], 
 
 # ---------------------------------------------------------------------------------- reconstruction
 def reconstruction_protocol(evalset: EvalSet, evaluators: Evaluators, bundle: Any, repeats: int, seed: int = 0,
-                            progress: bool | None = None) -> dict[str, Row]:
+                            progress: bool | None = None, ties: str = R_PRECISION_TIES) -> dict[str, Row]:
     """Rows ``ground_truth`` and ``reconstruction``: AE round trips with MPJPE (mm) next to the usual metrics."""
     _check_repeats(repeats)
     skel, fps = evalset.spec.skeleton, evalset.spec.fps
@@ -264,7 +291,7 @@ def reconstruction_protocol(evalset: EvalSet, evaluators: Evaluators, bundle: An
     try:
         for r in range(repeats):
             draw = evalset.draw(r)
-            scorer = Scorer(evaluators, draw, skel, fps, (seed, r))
+            scorer = Scorer(evaluators, draw, skel, fps, (seed, r), ties)
             per_row["ground_truth"].append(scorer.score(evalset.redraw(draw, r).joints))
             with torch.no_grad():
                 recon = reconstruct(bundle, draw.joints)
@@ -283,7 +310,7 @@ def reconstruction_protocol(evalset: EvalSet, evaluators: Evaluators, bundle: An
 # ---------------------------------------------------------------------------------- saved samples
 def samples_protocol(evalset: EvalSet, evaluators: Evaluators, motions: Sequence[np.ndarray],
                      texts: Sequence[str], repeats: int, seed: int = 0,
-                     progress: bool | None = None) -> dict[str, Row]:
+                     progress: bool | None = None, ties: str = R_PRECISION_TIES) -> dict[str, Row]:
     """Score saved generations (e.g. ``coamd generate``'s samples.npz) against draws of the split.
 
     The samples keep their own captions (R-precision, MM-Dist, CLIP-score pair each motion with
@@ -299,7 +326,7 @@ def samples_protocol(evalset: EvalSet, evaluators: Evaluators, motions: Sequence
     per_row: dict[str, list[dict[str, float]]] = {"ground_truth": [], "samples": []}
     for r in tqdm(range(repeats), desc="samples", unit="repeat", disable=disabled(progress), leave=False):
         draw = evalset.draw(r)
-        scorer = Scorer(evaluators, draw, skel, fps, (seed, r))
+        scorer = Scorer(evaluators, draw, skel, fps, (seed, r), ties)
         per_row["ground_truth"].append(scorer.score(evalset.redraw(draw, r).joints))
         order = np.random.default_rng((seed, r, 4)).permutation(len(motions))[: len(motions) // POOL * POOL]
         caps = [texts[i] for i in order]
@@ -309,5 +336,5 @@ def samples_protocol(evalset: EvalSet, evaluators: Evaluators, motions: Sequence
     return _aggregate(per_row)
 
 
-__all__ = ["PHYSICS", "MMSpec", "Row", "Scorer", "edit_protocol", "generation_protocol", "kept_error_mm",
+__all__ = ["COPY_BACK", "PHYSICS", "R_PRECISION_TIES", "MMSpec", "Row", "Scorer", "edit_protocol", "generation_protocol", "kept_error_mm",
            "method_seed", "physics_values", "plausibility", "reconstruction_protocol", "samples_protocol"]

@@ -265,6 +265,10 @@ def _section_header(name: str, sec: dict) -> list[str]:
     if name == "guidance":
         out.append("λ is the guidance step itself (λ = 0: unguided); upstream's step 0.5 + λ_up is our "
                    "λ = 0.5 + λ_up.")
+        if any("guidance_reward" in v for v in (variants or {}).values()):
+            out.append("Reward weighting (the part after the slash): 'all' is upstream's 0.7·cos(f, e) + 0.1·cos "
+                       "of each of the joint, bone and motion stream embeddings (before); 'fused' is cos(f, e) "
+                       "only, the one embedding MAR's description loss aligns with its text tower (after).")
     if s.get("output") == "raw":
         out.append("Rows are raw network output (no cleanup).")
     cleanup = s.get("cleanup")
@@ -275,12 +279,29 @@ def _section_header(name: str, sec: dict) -> list[str]:
                 out.append(f"Cleanup: 'Generator (cleaned)' is 'Generator (raw)' after {fn}), the output users get "
                            "by default; its s / motion includes the cleanup, whose own time is the 'of which "
                            "cleanup' column. The baselines are not cleaned.")
+            elif name == "edit" and "protocol" in s:
+                out.append(f"Cleanup: the '(copy-back)' rows are after {fn}; kept frames pinned to the source).")
             else:
                 out.append(f"Cleanup: '(cleaned)' rows are the '(raw)' edits after {fn}; kept frames pinned to "
                            "the source), the output users get by default. 'kept frames err.' is the largest "
                            "distance of a kept-frame joint from the source, averaged over motions.")
         else:
             out.append(f"Cleanup: not applied ({cleanup.get('why', 'unavailable')}); rows are raw network output.")
+    if name == "edit" and "protocol" in s:
+        mm = s.get("mm")
+        out.append("Protocol: the '<task>' rows are the official one (upstream's edit evaluation): the AE decode of "
+                   "the whole edited sequence, kept frames not copied back, so they carry the AE's reconstruction "
+                   "error" + (f"; MultiModality: the first {mm[0]} captions × {mm[1]} edits each "
+                              f"(official: 96 × 30)" if mm else "") + ". The '(copy-back)' rows are the same "
+                   "edits as `coamd edit` hands them out: kept frames copied back from the source with a 4-frame "
+                   "fade. 'kept frames err.' is the largest distance of a kept-frame joint from the source, "
+                   "averaged over motions.")
+    ties = s.get("r_precision_ties")
+    if ties:
+        out.append("R-precision ties: " + ("the official rule (argsort order: a motion at exactly the same distance "
+                                           "as the caption's own ranks ahead of it when it comes earlier in the "
+                                           "pool)." if ties == "index" else
+                                           "averaged (an exact tie counts half a place)."))
     return out + [""]
 
 
@@ -340,6 +361,9 @@ def row_names(rows: dict[str, dict]) -> dict[str, str]:
     """Table names of rows: "Generator (cleaned)" / "Generator (raw)", "inpaint (cleaned)" / "inpaint (raw)"."""
     names = {}
     for key in rows:
+        if key.endswith("/copy_back"):
+            names[key] = f"{key[:-10]} (copy-back)"
+            names.setdefault(key[:-10], f"{key[:-10]} (official: AE decode)")
         if key.endswith("/raw"):
             names[key] = f"{key[:-4]} (raw)"
             if key[:-4] in rows:
@@ -473,7 +497,11 @@ def make_plots(results: dict, folder: str | os.PathLike) -> dict[str, Path]:
                 if row == "ground_truth" or key not in stats or row not in variants:
                     continue
                 v = variants[row]
-                group = v["sampler"] if name == "samplers" else "generator"
+                group = v["sampler"] if name == "samplers" else f"reward {v.get('guidance_reward', 'all')}"
+                if name == "guidance" and float(v[xkey]) == 0:      # unguided: the start of every curve
+                    for r in {f"reward {w.get('guidance_reward', 'all')}" for w in variants.values()}:
+                        groups.setdefault(r, []).append((0.0, stats[key]["mean"], stats[key]["ci95"]))
+                    continue
                 groups.setdefault(group, []).append((float(v[xkey]), stats[key]["mean"], stats[key]["ci95"]))
             for group, pts in sorted(groups.items()):
                 pts.sort()

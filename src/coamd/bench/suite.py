@@ -49,14 +49,16 @@ from ..data.store import fingerprint
 from ..errors import CoamdError
 from ..evaluation import Evaluators
 from ..metrics import caption_key
+from ..metrics.functional import R_PRECISION_TIES as R_PRECISION_TIES_RULES
 from ..tasks import Bundle, Sampling, sampling_settings
 from ..tasks.edit_specs import TASKS
+from ..tasks.guidance import REWARDS
 from ..train.checkpoint import file_hash
 from ..train.data import DataSource
 from .context import REALDATA_SETS, find_realdata, realdata_source
 from .evalset import EvalSet, TooFewSamples
 from .methods import CleanedMethod, GeneratorMethod, NearestNeighbour, cleanup_function
-from .protocols import MMSpec, edit_protocol, generation_protocol, reconstruction_protocol
+from .protocols import R_PRECISION_TIES, MMSpec, edit_protocol, generation_protocol, reconstruction_protocol
 from .realref import BOOTSTRAP, REAL_SETS, load_real_sets, real_reference
 from .recognition import corpus_recognition, load_clips, real_retrieval, recognition_rows, retrieval_protocol
 
@@ -71,7 +73,8 @@ class SuiteConfig:
     compositional_limit: int = 64
     sampler: str | None = "euler"            # None = the bundle's default sampler
     ode_steps: int | None = 8
-    guidance_lambdas: list[float] = field(default_factory=lambda: [0.0, 0.5, 1.0, 2.0])
+    guidance_lambdas: list[float] = field(default_factory=lambda: [0.0, 1.0, 2.0])
+    guidance_rewards: list[str] = field(default_factory=lambda: ["all", "fused"])   # before / after (issue 16)
     guidance_limit: int = 64
     guidance_repeats: int = 1
     sweep: list[str] = field(default_factory=lambda: ["euler:2", "euler:4", "euler:8", "heun:2", "heun:4"])
@@ -80,6 +83,8 @@ class SuiteConfig:
     edit_tasks: list[str] = field(default_factory=lambda: list(TASKS))
     edit_limit: int = 64
     edit_repeats: int = 1
+    edit_mm_captions: int = 16              # MultiModality of the official edit rows (0 = off); full: 96 x 30
+    edit_mm_samples: int = 10
     recon_repeats: int = 3
     retrieval_repeats: int = 3
     finetune_steps: int = 50
@@ -88,6 +93,8 @@ class SuiteConfig:
     mm_samples: int = 30
     corpus_clips: int = 5000
     corpus_seed: int = 0
+    r_precision_ties: str = R_PRECISION_TIES      # "index" (official argsort order) or "average"
+    sections: list[str] = field(default_factory=list)   # run only these sections (prefixes); [] = all
 
     def check(self) -> None:
         for name in ("repeats", "guidance_repeats", "sweep_repeats", "edit_repeats", "recon_repeats",
@@ -102,6 +109,18 @@ class SuiteConfig:
             raise ConfigError(f"edit_tasks: {bad[0]!r} is not one of {', '.join(TASKS)}")
         for item in self.sweep:
             parse_sweep_item(item)
+        if self.edit_mm_captions < 0 or self.edit_mm_samples < 2:
+            raise ConfigError(f"edit_mm_captions, edit_mm_samples: need >= 0 and >= 2, got "
+                              f"{self.edit_mm_captions}, {self.edit_mm_samples}")
+        bad = [r for r in self.guidance_rewards if r not in REWARDS] or ([] if self.guidance_rewards else ["(empty)"])
+        if bad:
+            raise ConfigError(f"guidance_rewards: {bad[0]!r} is not one of {', '.join(REWARDS)}")
+        if self.r_precision_ties not in R_PRECISION_TIES_RULES:
+            raise ConfigError(f"r_precision_ties: {self.r_precision_ties!r} is not one of "
+                              f"{', '.join(R_PRECISION_TIES_RULES)}")
+        bad = [s for s in self.sections if not any(n == s or n.startswith(s + "/") for n in SECTIONS)]
+        if bad:
+            raise ConfigError(f"sections: {bad[0]!r} is not a section (known: {', '.join(SECTIONS)})")
 
 
 def parse_sweep_item(item: str) -> tuple[str, int]:
@@ -118,10 +137,14 @@ def parse_sweep_item(item: str) -> tuple[str, int]:
     return sampler, n
 
 
+SECTIONS = ("reference/real", "generation/test", "generation/test_compositional", "guidance", "samplers", "edit",
+            "reconstruction", "retrieval", "recognition/corpus", "recognition/hdm05", "recognition/bandai",
+            "retrieval/hdm05", "retrieval/bandai")
+
 FULL = {"name": "full", "repeats": 20, "limit": 0, "compositional_limit": 0, "sampler": None, "ode_steps": None,
-        "guidance_limit": 0, "guidance_repeats": 20, "sweep_limit": 0, "sweep_repeats": 20,
+        "guidance_lambdas": [0.0, 0.5, 1.0, 2.0], "guidance_limit": 0, "guidance_repeats": 20, "sweep_limit": 0, "sweep_repeats": 20,
         "sweep": [f"{s}:{k}" for s in ("euler", "heun") for k in (2, 4, 8, 16, 32)] + ["dopri5"],
-        "edit_limit": 0, "edit_repeats": 20, "recon_repeats": 10, "retrieval_repeats": 20,
+        "edit_limit": 0, "edit_repeats": 20, "edit_mm_captions": 96, "edit_mm_samples": 30, "recon_repeats": 10, "retrieval_repeats": 20,
         "finetune_steps": 2000, "mm": True}
 SUITES: dict[str, dict[str, Any]] = {"quick": {}, "full": FULL}
 
@@ -254,7 +277,8 @@ class Suite:
         sampling = self.sampling()
         cleanup = self.cleanup_identity()
         settings = {"split": split, "limit": limit, "repeats": self.cfg.repeats, "sampling": to_dict(sampling),
-                    "mm": [self.cfg.mm_captions, self.cfg.mm_samples] if self.cfg.mm else None, "cleanup": cleanup}
+                    "mm": [self.cfg.mm_captions, self.cfg.mm_samples] if self.cfg.mm else None, "cleanup": cleanup,
+                    "r_precision_ties": self.cfg.r_precision_ties}
 
         def run() -> dict:
             es = self.evalset(split, limit)
@@ -266,29 +290,35 @@ class Suite:
             methods = {**ours, "nearest_neighbour": self.nearest,
                        "unconditional": GeneratorMethod(self.bundle, sampling, unconditional=True)}
             mm = MMSpec(self.cfg.mm_captions, self.cfg.mm_samples) if self.cfg.mm else None
-            return generation_protocol(es, self.ev, methods, self.cfg.repeats, self.seed, mm, self.progress)
+            return generation_protocol(es, self.ev, methods, self.cfg.repeats, self.seed, mm, self.progress,
+                                       ties=self.cfg.r_precision_ties)
 
         return self.section(f"generation/{split}", settings, run)
 
     def _sweep(self, name: str, variants: dict[str, Sampling], limit: int, repeats: int) -> dict:
         settings = {"split": "test", "limit": limit, "repeats": repeats,
-                    "variants": {k: to_dict(v) for k, v in variants.items()}, "output": "raw"}
+                    "variants": {k: to_dict(v) for k, v in variants.items()}, "output": "raw",
+                    "r_precision_ties": self.cfg.r_precision_ties}
 
         def run() -> dict:
             methods = {k: GeneratorMethod(self.bundle, s) for k, s in variants.items()}
             return generation_protocol(self.evalset("test", limit), self.ev, methods, repeats, self.seed,
-                                       None, self.progress)
+                                       None, self.progress, ties=self.cfg.r_precision_ties)
 
         return self.section(name, settings, run)
 
     def _edit(self) -> dict:
         sampling = self.sampling()
         cleanup = self.cleanup_identity()
+        mm = [self.cfg.edit_mm_captions, self.cfg.edit_mm_samples] if self.cfg.edit_mm_captions else None
         settings = {"split": "test", "limit": self.cfg.edit_limit, "repeats": self.cfg.edit_repeats,
-                    "tasks": list(self.cfg.edit_tasks), "sampling": to_dict(sampling), "cleanup": cleanup}
+                    "tasks": list(self.cfg.edit_tasks), "sampling": to_dict(sampling), "cleanup": cleanup,
+                    "protocol": "official AE decode + copy-back rows", "mm": mm,
+                    "r_precision_ties": self.cfg.r_precision_ties}
         return self.section("edit", settings, lambda: edit_protocol(
             self.evalset("test", self.cfg.edit_limit), self.ev, self.bundle, sampling, self.cfg.edit_tasks,
-            self.cfg.edit_repeats, self.seed, self.progress, cleanup=cleanup["applied"]))
+            self.cfg.edit_repeats, self.seed, self.progress, cleanup=cleanup["applied"],
+            mm=MMSpec(*mm) if mm else None, ties=self.cfg.r_precision_ties))
 
     def _retrieval(self) -> dict:
         settings = {"split": "test", "limit": self.cfg.limit, "repeats": self.cfg.retrieval_repeats}
@@ -297,10 +327,11 @@ class Suite:
             progress=self.progress))
 
     def _reconstruction(self) -> dict:
-        settings = {"split": "test", "limit": self.cfg.limit, "repeats": self.cfg.recon_repeats}
+        settings = {"split": "test", "limit": self.cfg.limit, "repeats": self.cfg.recon_repeats,
+                    "r_precision_ties": self.cfg.r_precision_ties}
         return self.section("reconstruction", settings, lambda: reconstruction_protocol(
             self.evalset("test", self.cfg.limit), self.ev, self.bundle, self.cfg.recon_repeats, self.seed,
-            self.progress))
+            self.progress, ties=self.cfg.r_precision_ties))
 
     def _corpus_recognition(self) -> dict:
         settings = {"split": "test", "limit": self.cfg.limit}
@@ -342,30 +373,47 @@ class Suite:
         """Run (or reuse) every section; returns the results dict written to ``results.json``."""
         t0 = time.perf_counter()
         cfg = self.cfg
-        sections: dict[str, dict] = {}
-        sections["reference/real"] = self._real_reference()
-        sections["generation/test"] = self._generation("test", cfg.limit)
+        runners: dict[str, Callable[[], dict]] = {
+            "reference/real": self._real_reference,
+            "generation/test": lambda: self._generation("test", cfg.limit),
+        }
         if (self.source.root / "test_compositional.txt").is_file():
-            sections["generation/test_compositional"] = self._generation("test_compositional",
-                                                                         cfg.compositional_limit)
-        sections["guidance"] = self._sweep(
-            "guidance", {f"λ={lam:g}": self.sampling(guidance=lam) for lam in cfg.guidance_lambdas},
-            cfg.guidance_limit, cfg.guidance_repeats)
-        variants = {}
-        for item in cfg.sweep:
-            sampler, steps = parse_sweep_item(item)
-            variants[item] = self.sampling(sampler=sampler, ode_steps=steps or self.sampling().ode_steps)
-        sections["samplers"] = self._sweep("samplers", variants, cfg.sweep_limit, cfg.sweep_repeats)
-        sections["edit"] = self._edit()
-        sections["reconstruction"] = self._reconstruction()
-        sections["retrieval"] = self._retrieval()
-        sections["recognition/corpus"] = self._corpus_recognition()
+            runners["generation/test_compositional"] = lambda: self._generation("test_compositional",
+                                                                                cfg.compositional_limit)
+        runners["guidance"] = lambda: self._sweep("guidance", self.guidance_variants(), cfg.guidance_limit,
+                                                  cfg.guidance_repeats)
+        runners["samplers"] = lambda: self._sweep("samplers", self.sampler_variants(), cfg.sweep_limit,
+                                                  cfg.sweep_repeats)
+        runners["edit"] = self._edit
+        runners["reconstruction"] = self._reconstruction
+        runners["retrieval"] = self._retrieval
+        runners["recognition/corpus"] = self._corpus_recognition
         for kind in ("hdm05", "bandai"):
-            sections[f"recognition/{kind}"] = self._real_recognition(kind)
+            runners[f"recognition/{kind}"] = lambda kind=kind: self._real_recognition(kind)
         for kind in ("hdm05", "bandai"):
-            sections[f"retrieval/{kind}"] = self._real_retrieval(kind)
+            runners[f"retrieval/{kind}"] = lambda kind=kind: self._real_retrieval(kind)
+        wanted = [n for n in runners if not cfg.sections or any(n == s or n.startswith(s + "/") for s in cfg.sections)]
+        sections = {name: runners[name]() for name in wanted}
         return {"meta": self.meta(time.perf_counter() - t0), "sections": sections,
                 "diagnostics": {"caption_overlap": self.caption_overlap()}}
+
+    def guidance_variants(self) -> dict[str, Sampling]:
+        """The λ sweep: "λ=0" (unguided), then "λ=<λ>/<reward>" for each λ > 0 and reward weighting."""
+        out = {}
+        for lam in self.cfg.guidance_lambdas:
+            if lam == 0:
+                out["λ=0"] = self.sampling(guidance=0.0)
+                continue
+            for reward in self.cfg.guidance_rewards:
+                out[f"λ={lam:g}/{reward}"] = self.sampling(guidance=lam, guidance_reward=reward)
+        return out
+
+    def sampler_variants(self) -> dict[str, Sampling]:
+        out = {}
+        for item in self.cfg.sweep:
+            sampler, steps = parse_sweep_item(item)
+            out[item] = self.sampling(sampler=sampler, ode_steps=steps or self.sampling().ode_steps)
+        return out
 
     def caption_overlap(self) -> dict[str, float]:
         """What the nearest-neighbour baseline gets for free on this corpus: test captions that occur

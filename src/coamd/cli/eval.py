@@ -86,6 +86,9 @@ def _common(p: argparse.ArgumentParser, task: str) -> None:
 def _sampling(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("sampling (default: the bundle's defaults)")
     g.add_argument("--guidance", type=number(0, 1000), default=None, help="MAR guidance step λ (0 = unguided)")
+    g.add_argument("--guidance-reward", choices=["fused", "all"], default=None,
+                   help="MAR guidance reward: the text-aligned fused embedding only (default) or upstream's "
+                        "0.7 fused + 0.1 per stream")
     g.add_argument("--steps", type=whole(1, 1000), default=None, help="coarse-to-fine decoding steps (paper: 12)")
     g.add_argument("--cfg", type=number(0, 100), default=None, help="classifier-free guidance scale (paper: 4.5)")
     g.add_argument("--sampler", default=None, help="flow-head ODE sampler: euler, heun or dopri5")
@@ -107,14 +110,27 @@ def _options_generation(p: argparse.ArgumentParser) -> None:
     p.add_argument("--samples", default=None, help="score saved generations (samples.npz from 'coamd generate') "
                                                    "instead of generating")
     p.add_argument("--baselines", action="store_true", help="add the nearest-neighbour and unconditional rows")
+    _mm(p)
+    _ties(p)
+
+
+def _mm(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mm", action="store_true", help="also compute MultiModality (slow: 96 captions x 30 samples)")
     p.add_argument("--mm-captions", type=whole(1, 1_000_000), default=96, help="MultiModality captions (default: 96)")
     p.add_argument("--mm-samples", type=whole(1, 10_000), default=30, help="MultiModality samples per caption (default: 30)")
 
 
+def _ties(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--r-precision-ties", choices=["index", "average"], default="index",
+                   help="R-precision with exactly tied distances: the official argsort order (index, default) or "
+                        "averaged tied places")
+
+
 def _options_edit(p: argparse.ArgumentParser) -> None:
     p.add_argument("--task", default="all", help="inpaint, outpaint, prefix, suffix, a comma list, or all "
                                                  "(default: all)")
+    _mm(p)
+    _ties(p)
 
 
 def _options_retrieval(p: argparse.ArgumentParser) -> None:
@@ -222,8 +238,8 @@ def _real_reference(args: argparse.Namespace, rows: dict) -> dict[str, Any]:
 def _sampling_of(args: argparse.Namespace, bundle: Any) -> Any:
     from ..tasks import sampling_settings
 
-    return sampling_settings(bundle, guidance=args.guidance, steps=args.steps, cfg=args.cfg, sampler=args.sampler,
-                             ode_steps=args.ode_steps, batch_size=args.batch_size)
+    return sampling_settings(bundle, guidance=args.guidance, guidance_reward=args.guidance_reward, steps=args.steps,
+                             cfg=args.cfg, sampler=args.sampler, ode_steps=args.ode_steps, batch_size=args.batch_size)
 
 
 def _generate_or_edit(args: argparse.Namespace, bundle: Any, evaluators: Any, evalset: Any, settings: dict,
@@ -243,12 +259,15 @@ def _generate_or_edit(args: argparse.Namespace, bundle: Any, evaluators: Any, ev
             raise CoamdError(f"--task: {bad[0] if bad else '(empty)'!r} is not one of {', '.join(EDITS)} or all")
         settings["tasks"] = tasks
         cleanup = _cleanup_settings(args, settings)
+        settings["r_precision_ties"] = args.r_precision_ties
         return protocols.edit_protocol(evalset, evaluators, bundle, sampling, tasks, args.repeats, args.seed, progress,
-                                       cleanup=cleanup)
+                                       cleanup=cleanup, mm=_mm_spec(args, settings), ties=args.r_precision_ties)
     if args.samples is not None:
         motions, texts = _read_samples(args.samples, bundle)
         settings["samples"] = str(args.samples)
-        return protocols.samples_protocol(evalset, evaluators, motions, texts, args.repeats, args.seed, progress)
+        settings["r_precision_ties"] = args.r_precision_ties
+        return protocols.samples_protocol(evalset, evaluators, motions, texts, args.repeats, args.seed, progress,
+                                          ties=args.r_precision_ties)
     from ..bench.evalset import EvalSet
     from ..bench.methods import CleanedMethod, GeneratorMethod, NearestNeighbour
 
@@ -261,6 +280,14 @@ def _generate_or_edit(args: argparse.Namespace, bundle: Any, evaluators: Any, ev
         train = EvalSet(evalset.source, "train", seed=args.seed).index
         methods["nearest_neighbour"] = NearestNeighbour(bundle, train, progress=progress is not False)
         methods["unconditional"] = GeneratorMethod(bundle, sampling, unconditional=True)
+    settings["r_precision_ties"] = args.r_precision_ties
+    return protocols.generation_protocol(evalset, evaluators, methods, args.repeats, args.seed, _mm_spec(args, settings),
+                                         progress, ties=args.r_precision_ties)
+
+
+def _mm_spec(args: argparse.Namespace, settings: dict) -> Any:
+    from ..bench import protocols
+
     mm = None
     if args.mm:
         if args.mm_captions < 1 or args.mm_samples < 2:
@@ -269,7 +296,7 @@ def _generate_or_edit(args: argparse.Namespace, bundle: Any, evaluators: Any, ev
             raise CoamdError("--mm-captions must be >= 1 and --mm-samples >= 2")
         mm = protocols.MMSpec(args.mm_captions, args.mm_samples)
         settings["mm"] = {"captions": args.mm_captions, "samples": args.mm_samples}
-    return protocols.generation_protocol(evalset, evaluators, methods, args.repeats, args.seed, mm, progress)
+    return mm
 
 
 def _cleanup_settings(args: argparse.Namespace, settings: dict) -> bool:
@@ -365,9 +392,16 @@ def _print_tables(result: dict) -> None:
     print(f"coamd eval {task}: {s['data']} split {s['split']}" + (f", {where} samples per draw" if where else "") +
           f", {s['repeats']} repeat(s); mean ± 95% CI")
     cleanup = s.get("cleanup")
-    if cleanup:
+    if cleanup and task == "edit":
+        print("edit rows: '<task> (official: AE decode)' scores the decode of the whole edited sequence (upstream's "
+              "protocol); '(copy-back)' copies the kept frames back from the source" +
+              (", then the cleanup" if cleanup["applied"] else f" (no cleanup: {cleanup.get('why')})"))
+    elif cleanup:
         print("cleanup: " + ("applied to the generator/edit rows; '(raw)' rows are the network output" if
                              cleanup["applied"] else f"not applied ({cleanup.get('why')})"))
+    if s.get("r_precision_ties"):
+        print(f"R-precision ties: {s['r_precision_ties']}" + (" (official argsort order)"
+                                                               if s["r_precision_ties"] == "index" else ""))
     print("\n".join(metric_table(rows, cols, label, names)))
     if "skipped" in real:
         print(f"real captured reference row: skipped ({real['skipped']})")

@@ -36,6 +36,9 @@ def add_sampling(p: argparse.ArgumentParser) -> None:
     g.add_argument("--ode-steps", type=whole(1, 10_000), default=None, metavar="K", help="euler/heun steps per token")
     g.add_argument("--guidance", type=number(0, 1000), default=None, metavar="LAMBDA",
                    help="MAR gradient-guidance step (0 = off; upstream's 0.5+λ is LAMBDA here)")
+    g.add_argument("--guidance-reward", choices=["fused", "all"], default=None,
+                   help="MAR reward of the guidance: the text-aligned fused embedding only (default) or "
+                        "upstream's 0.7 fused + 0.1 each joint/bone/motion stream")
 
 
 def add_raw(p: argparse.ArgumentParser) -> None:
@@ -70,7 +73,7 @@ def sampling_from(args: argparse.Namespace, bundle=None, **more):
     from ..tasks import sampling_settings
 
     return sampling_settings(bundle, steps=args.steps, cfg=args.cfg, sampler=args.sampler, ode_steps=args.ode_steps,
-                             guidance=args.guidance, **more)
+                             guidance=args.guidance, guidance_reward=args.guidance_reward, **more)
 
 
 def register(sub) -> None:

@@ -99,13 +99,25 @@ def euclidean_distances(a: Any, b: Any) -> np.ndarray:
     return np.sqrt(np.maximum(sq, 0.0))  # clip tiny negatives from cancellation
 
 
-def r_precision(text_emb: Any, motion_emb: Any, top_k: int = 3, pool: int = 32) -> np.ndarray:
+R_PRECISION_TIES = ("index", "average")
+
+
+def r_precision(text_emb: Any, motion_emb: Any, top_k: int = 3, pool: int = 32, ties: str = "index") -> np.ndarray:
     """Top-1..top_k hit rate of each text's own motion among pools of ``pool`` matched pairs: (top_k,).
 
     Consecutive pools of ``pool`` pairs (shuffle beforehand if the order carries meaning); motions
-    ranked by Euclidean distance to the text (Guo et al.), exact ties averaged as in `ranking`. When N is not a multiple of ``pool`` the
+    ranked by Euclidean distance to the text (Guo et al.). When N is not a multiple of ``pool`` the
     last N % pool pairs are dropped (like the reference's ``drop_last``) and a RuntimeWarning says so.
+
+    ``ties`` decides where a motion at exactly the same distance as the text's own one ranks
+    (exact duplicates, e.g. two captions of one pool answered with the same training motion by a
+    deterministic baseline): ``"index"`` (default) is the official evaluation's rule, the order of
+    ``np.argsort`` over the pool, i.e. a tied motion earlier in the pool ranks first;
+    ``"average"`` places the text's own motion in the middle of the items it ties with (as
+    ``coamd.metrics.ranking``'s retrieval ranks, TMR's convention). Without exact ties both agree.
     """
+    if ties not in R_PRECISION_TIES:
+        raise MetricInputError(f"ties: expected one of {list(R_PRECISION_TIES)}, got {ties!r}")
     t, m = paired(text_emb, motion_emb, "text_emb", "motion_emb")
     n, d = t.shape
     if top_k < 1 or pool < 2 or top_k > pool:
@@ -119,7 +131,12 @@ def r_precision(text_emb: Any, motion_emb: Any, top_k: int = 3, pool: int = 32) 
     used = groups * pool
     dist = euclidean_distances(t[:used].reshape(groups, pool, d), m[:used].reshape(groups, pool, d))  # (G, P, P)
     diag = np.arange(pool)
-    ranks = ranks_from_scores(-dist, -dist[:, diag, diag], ties="average")  # (G, P)
+    if ties == "average":
+        ranks = ranks_from_scores(-dist, -dist[:, diag, diag], ties="average")  # (G, P)
+    else:
+        own = dist[:, diag, diag][..., None]                                    # (G, P, 1)
+        earlier = diag[None, :] < diag[:, None]                                 # (P, P): column j before row i
+        ranks = ((dist < own) | ((dist == own) & earlier)).sum(-1).astype(np.float64)  # stable argsort position
     return np.array([(ranks < k).mean() for k in range(1, top_k + 1)])
 
 

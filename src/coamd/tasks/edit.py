@@ -187,7 +187,7 @@ def edit(bundle: Bundle, source: np.ndarray, text: str, *, task: str | None = No
         constraint = Constraint(target, weight)
     edit_mask = torch.from_numpy(mask)[None].to(dev)                             # (1, L)
     lengths = torch.tensor([L], device=dev)
-    hook = chain(guidance_hook(bundle, [text], lengths, sampling.guidance),
+    hook = chain(guidance_hook(bundle, [text], lengths, sampling.guidance, sampling.guidance_reward),
                  constraint_hook(bundle, constraint, edit_mask, constraint_iters, constraint_lr)
                  if constraint is not None else None)
     rng = torch.Generator(dev).manual_seed(int(seed))

@@ -32,7 +32,7 @@ from ..errors import CoamdError
 from ..timing import stage
 from .bundle import Bundle
 from .codec import decode_list
-from .guidance import guidance_hook
+from .guidance import DEFAULT_REWARD, guidance_hook, reward_weights
 
 MIN_SECONDS, MAX_SECONDS = 1.0, 60.0
 
@@ -48,6 +48,7 @@ class Sampling:
     sampler: str = "dopri5"     # flow-head sampler: euler, heun, midpoint, dopri5 or distilled (coamd.diffusion)
     ode_steps: int = 32         # euler/heun steps per token sample
     guidance: float = 0.0       # MAR gradient-guidance step λ (0 = unguided)
+    guidance_reward: str = DEFAULT_REWARD   # MAR reward weights: "fused" (aligned f only) or "all" (upstream)
     batch_size: int = 32
 
     def __post_init__(self) -> None:
@@ -61,6 +62,7 @@ class Sampling:
             raise CoamdError(f"--cfg: must be a finite number >= 0, got {self.cfg}")
         if not (math.isfinite(self.guidance) and self.guidance >= 0):
             raise CoamdError(f"--guidance: must be a finite number >= 0, got {self.guidance}")
+        reward_weights(self.guidance_reward)
         if self.batch_size < 1:
             raise CoamdError(f"--batch-size: must be at least 1, got {self.batch_size}")
 
@@ -210,7 +212,7 @@ def generate_tokens(bundle: Bundle, texts: list[str], token_lengths: list[int], 
     """One batch: texts (B,) and lengths in tokens (B,) -> latents (B, L, C)."""
     gen = bundle.generator
     lengths = torch.tensor(token_lengths, device=bundle.device)
-    hook = guidance_hook(bundle, texts, lengths, sampling.guidance)
+    hook = guidance_hook(bundle, texts, lengths, sampling.guidance, sampling.guidance_reward)
     rng = torch.Generator(bundle.device).manual_seed(int(seed))
     cond = bundle.sentences(texts)
     with stage("sample"):

@@ -2,9 +2,17 @@
 
 MAR GRADIENT GUIDANCE (§3.7). After step k filled the tokens M_k, the current latents z (B, L, C),
 padding zeroed, are decoded by the AE to the full sequence X (B, 4L, F) and encoded by MAR into
-(f, f_J, f_B, f_M); with e the tower-B embedding of the caption, the reward is
-R_b = 0.7·cos(f, e) + 0.1·cos(f_J, e) + 0.1·cos(f_B, e) + 0.1·cos(f_M, e). Its gradient g = ∂R/∂z is
-L2-normalised per sample over all L×C entries and the new tokens move: z ← z + λ·ĝ ⊙ M_k.
+(f, f_J, f_B, f_M); with e the tower-B embedding of the caption, the reward is a weighted sum of
+cosines, R_b = Σ w_i·cos(f_i, e). Its gradient g = ∂R/∂z is L2-normalised per sample over all L×C
+entries and the new tokens move: z ← z + λ·ĝ ⊙ M_k.
+
+Reward weights (``REWARDS``, the sampling option ``guidance_reward``):
+* ``"all"``: upstream's 0.7·cos(f, e) + 0.1·cos(f_J, e) + 0.1·cos(f_B, e) + 0.1·cos(f_M, e).
+* ``"fused"``: cos(f, e) only. MAR's description loss aligns only the fused embedding f with tower
+  B (upstream's released loss and ours, :mod:`coamd.train.task_mar`); the per-stream embeddings
+  f_J, f_B, f_M were never trained against text, so "all" spends 0.3 of the reward on cosines
+  without a meaning. ``DEFAULT_REWARD`` was chosen by the λ sweep in docs/results.md ("MAR guidance
+  reward weighting").
 
 Fixes and choices, relative to upstream:
 * MAR sees every decoded frame: its frame lengths are 4 × the token lengths (§9.2; upstream passed
@@ -30,10 +38,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..errors import CoamdError
 from .bundle import Bundle
 from .codec import ae_to_mar, decode_metres
 
-REWARD_WEIGHTS = (0.7, 0.1, 0.1, 0.1)   # fused f, then the joint, bone and motion streams
+# weights of cos(·, e) for (fused f, joint f_J, bone f_B, motion f_M)
+REWARDS: dict[str, tuple[float, float, float, float]] = {"fused": (1.0, 0.0, 0.0, 0.0), "all": (0.7, 0.1, 0.1, 0.1)}
+DEFAULT_REWARD = "fused"
 
 StepHook = Callable[[Tensor, Tensor, int], Tensor]
 
@@ -50,18 +61,30 @@ def text_targets(bundle: Bundle, texts: list[str]) -> Tensor:
     return bundle.mar.encode_text(tokens, mask)
 
 
-def reward(bundle: Bundle, latents: Tensor, token_lengths: Tensor, e: Tensor) -> Tensor:
-    """R (B,) of latents (B, L, C): weighted cosines of MAR's four embeddings to e (differentiable)."""
+def reward_weights(name: str) -> tuple[float, float, float, float]:
+    """The (f, f_J, f_B, f_M) weights of a ``REWARDS`` name; an unknown name is a one-line error."""
+    if name not in REWARDS:
+        raise CoamdError(f"--guidance-reward: {name!r} is not one of {', '.join(REWARDS)}")
+    return REWARDS[name]
+
+
+def reward(bundle: Bundle, latents: Tensor, token_lengths: Tensor, e: Tensor,
+           weights: str = DEFAULT_REWARD) -> Tensor:
+    """R (B,) of latents (B, L, C): weighted cosines of MAR's embeddings to e (differentiable)."""
+    w = reward_weights(weights)
     valid = _valid(token_lengths, latents.shape[1])
     z = latents * valid[..., None].to(latents.dtype)                                    # padding zeroed
     x = ae_to_mar(bundle, bundle.ae.decode(z))                                          # (B, 4L, F)
     frames = token_lengths * bundle.unit_length                                         # §9.2 fix
     embs = bundle.mar.encode(x, frames)
-    return sum(w * F.cosine_similarity(f, e, dim=-1) for w, f in zip(REWARD_WEIGHTS, embs))
+    return sum(wi * F.cosine_similarity(f, e, dim=-1) for wi, f in zip(w, embs) if wi)
 
 
-def guidance_hook(bundle: Bundle, texts: list[str], token_lengths: Tensor, scale: float) -> StepHook | None:
-    """The MAR-guidance ``on_step`` hook with step λ = ``scale``; None when λ = 0 (unguided)."""
+def guidance_hook(bundle: Bundle, texts: list[str], token_lengths: Tensor, scale: float,
+                  weights: str = DEFAULT_REWARD) -> StepHook | None:
+    """The MAR-guidance ``on_step`` hook with step λ = ``scale`` and reward ``weights`` (a ``REWARDS``
+    name); None when λ = 0 (unguided)."""
+    reward_weights(weights)
     if scale == 0:
         return None
     e = text_targets(bundle, texts)
@@ -70,7 +93,7 @@ def guidance_hook(bundle: Bundle, texts: list[str], token_lengths: Tensor, scale
     def hook(latents: Tensor, new: Tensor, step: int) -> Tensor:
         with torch.enable_grad():
             z = latents.detach().float().requires_grad_(True)
-            (g,) = torch.autograd.grad(reward(bundle, z, lengths, e).sum(), z)          # (B, L, C)
+            (g,) = torch.autograd.grad(reward(bundle, z, lengths, e, weights).sum(), z)          # (B, L, C)
         norm = g.flatten(1).norm(dim=1)[:, None, None] + 1e-8
         return latents + (scale * g / norm * new[..., None].to(g.dtype)).to(latents.dtype)
 

@@ -122,7 +122,7 @@ def generate_chain(bundle: Bundle, plan: Sequence[tuple[str, int]], num_samples:
         cond = bundle.sentences([text] * B)
         if k == 0:
             lengths = torch.full((B,), n, device=bundle.device)
-            hook = guidance_hook(bundle, [text] * B, lengths, sampling.guidance)
+            hook = guidance_hook(bundle, [text] * B, lengths, sampling.guidance, sampling.guidance_reward)
             with stage("sample"):
                 lat = gen.generate(cond, lengths, steps=sampling.steps, cfg=sampling.cfg, sampler=sampling.sampler,
                                    ode_steps=sampling.ode_steps, generator=rng, on_step=hook)
@@ -143,7 +143,7 @@ def generate_chain(bundle: Bundle, plan: Sequence[tuple[str, int]], num_samples:
         mask = torch.zeros(B, P + n, dtype=torch.bool, device=bundle.device)
         mask[:, P:] = True
         lengths = torch.full((B,), P + n, device=bundle.device)
-        hook = guidance_hook(bundle, [text] * B, lengths, sampling.guidance)
+        hook = guidance_hook(bundle, [text] * B, lengths, sampling.guidance, sampling.guidance_reward)
         with stage("sample"):
             lat = gen.edit(cond, source, lengths, mask, steps=sampling.steps, cfg=sampling.cfg,
                            sampler=sampling.sampler, ode_steps=sampling.ode_steps, generator=rng, on_step=hook)

@@ -18,7 +18,7 @@ from torch import nn
 from ..atomic import atomic_path
 from ..config import ConfigError, from_dict, to_dict
 from ..errors import CoamdError
-from .config import ModelConfig
+from .config import ModelConfig, with_legacy_defaults
 
 FORMAT = "coamd-checkpoint"
 VERSION = 1
@@ -56,7 +56,7 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
     if payload.get("version") != VERSION:
         raise CheckpointError(f"{path}: checkpoint version {payload.get('version')} is not supported (expected {VERSION})")
     try:
-        cfg = from_dict(ModelConfig, payload["model_config"])
+        cfg = from_dict(ModelConfig, with_legacy_defaults(payload["model_config"]))
     except (ConfigError, KeyError) as e:
         raise CheckpointError(f"{path}: bad model config in checkpoint ({e})") from None
     return cfg, payload

@@ -9,6 +9,7 @@ with CLIP ViT-B/32's 512-d sentence and token embeddings.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -81,6 +82,13 @@ class HeadConfig:
     depth: int = 16
     freq_dim: int = 256
     batch_mul: int = 4          # each masked token is trained with this many (t, noise) draws
+    # the time embedder sees time_scale·t, t in [0, 1]: 1.0 is the official SiT head's raw t (the
+    # paper default); the bundled cpu-small weights were trained with 1000·t (DDPM step-like), and a
+    # checkpoint saved before this field existed loads as 1000 (LEGACY_TIME_SCALE).
+    time_scale: float = 1.0
+
+
+LEGACY_TIME_SCALE = 1000.0      # head.time_scale of model configs stored without the field
 
 
 @dataclass
@@ -126,6 +134,8 @@ class ModelConfig:
                                  ("generator", self.generator.hidden, self.generator.heads)):
             if dim % heads:
                 raise ConfigError(f"model.{name}: width {dim} is not divisible by heads={heads}")
+        if not (math.isfinite(self.head.time_scale) and self.head.time_scale > 0):
+            raise ConfigError(f"model.head.time_scale: must be a positive number, got {self.head.time_scale}")
         if self.head.freq_dim % 2:
             raise ConfigError(f"model.head.freq_dim: must be even, got {self.head.freq_dim}")
         for name, p in (("mar.dropout", self.mar.dropout), ("generator.dropout", self.generator.dropout),
@@ -170,7 +180,7 @@ def cpu_small_config(skeleton: str = "smpl22") -> ModelConfig:
         mar=MARConfig(d_model=192, layers=3, heads=6, ff_dim=384, dropout=0.1, embed_dim=128, text_layers=2,
                       pool="mean", time_embed=False),
         generator=GeneratorConfig(hidden=256, depth=3, heads=4, mlp_dim=512, dropout=0.1),
-        head=HeadConfig(width=256, depth=3, freq_dim=128, batch_mul=4),
+        head=HeadConfig(width=256, depth=3, freq_dim=128, batch_mul=4, time_scale=LEGACY_TIME_SCALE),
         length=LengthConfig(hidden=128, max_tokens=49, dropout=0.1),
     )
 
@@ -187,6 +197,18 @@ def tiny_config(skeleton: str = "smpl22", text_dim: int = 16) -> ModelConfig:
         head=HeadConfig(width=64, depth=2, freq_dim=32, batch_mul=4),
         length=LengthConfig(hidden=32, max_tokens=49, dropout=0.0),
     )
+
+
+def with_legacy_defaults(model_config: dict) -> dict:
+    """A stored ``model_config`` dict with the values its checkpoint was trained with for fields added
+    later: ``head.time_scale`` = 1000 (every head before the field used 1000·t)."""
+    out = dict(model_config)
+    head = out.get("head")
+    if isinstance(head, dict) and "time_scale" not in head:
+        out["head"] = {**head, "time_scale": LEGACY_TIME_SCALE}
+    elif head is None:
+        out["head"] = {"time_scale": LEGACY_TIME_SCALE}
+    return out
 
 
 def load_model_config(config: str | Path | None = None, overrides: list[str] | None = None) -> ModelConfig:

@@ -1,7 +1,9 @@
 """Per-token flow-matching head: SimpleMLPAdaLN + linear-path velocity prediction (paper-brief §3.4-§3.5).
 
 Given the generator's per-token condition z (M, H) the head models p(token | z) over a latent
-token (M, C). Training: x_t = t·x1 + (1 − t)·x0, x0 ~ N(0, I), t ~ U[0, 1], MSE to u = x1 − x0,
+token (M, C). The time embedder reads ``time_scale``·t (``HeadConfig.time_scale``): 1.0 is the
+official SiT head's raw t ∈ [0, 1] (the paper config; a head converted from the official code
+works unchanged), 1000 the bundled cpu-small weights' convention. Training: x_t = t·x1 + (1 − t)·x0, x0 ~ N(0, I), t ~ U[0, 1], MSE to u = x1 − x0,
 each (target, z) pair repeated ``batch_mul`` (4) times with independent t and noise. Sampling
 integrates the velocity from t=0 (noise) to t=1 (data) with a sampler from
 :mod:`coamd.diffusion.ode`; classifier-free guidance v_u + s·(v_c − v_u) is applied inside the
@@ -18,6 +20,25 @@ from ..diffusion.ode import METHODS
 from ..errors import CoamdError
 from .config import HeadConfig
 from .layers import TimestepEmbedder
+
+# official SimpleMLPAdaLN parameter names (upstream ``coamd/models/diffmlps.py``, paper-brief §3.4) -> ours
+OFFICIAL_NAMES = (("time_embed.", "time."), ("cond_embed.", "cond."), ("input_proj.", "inp."),
+                  ("res_blocks.", "blocks."), (".in_ln.", ".norm."), (".adaLN_modulation.", ".ada."),
+                  ("final_layer.", "final."))
+
+
+def convert_official_state(state: dict[str, Tensor]) -> dict[str, Tensor]:
+    """An official-layout SimpleMLPAdaLN state dict with our parameter names (values untouched).
+
+    Load it into a :class:`FlowHead` whose config has ``time_scale`` 1.0 (the official head reads raw
+    t ∈ [0, 1]); widths/depth/freq_dim must match the checkpoint's.
+    """
+    out = {}
+    for key, value in state.items():
+        for old, new in OFFICIAL_NAMES:
+            key = key.replace(old, new)
+        out[key] = value
+    return out
 
 
 class AdaLNResBlock(nn.Module):
@@ -53,7 +74,7 @@ class FlowHead(nn.Module):
         super().__init__()
         w = cfg.width
         self.latent_dim, self.cond_dim, self.batch_mul = latent_dim, cond_dim, cfg.batch_mul
-        self.time = TimestepEmbedder(w, cfg.freq_dim)
+        self.time = TimestepEmbedder(w, cfg.freq_dim, scale=cfg.time_scale)
         self.cond = nn.Linear(cond_dim, w)
         self.inp = nn.Linear(latent_dim, w)
         self.blocks = nn.ModuleList([AdaLNResBlock(w) for _ in range(cfg.depth)])

@@ -108,8 +108,10 @@ def timestep_embedding(t: Tensor, dim: int, max_period: float = 10000.0) -> Tens
 class TimestepEmbedder(nn.Module):
     """Sinusoidal features of a scalar time -> MLP(freq_dim -> width -> width) with SiLU.
 
-    ``scale`` multiplies t first: flow-matching time lives in [0, 1], and scaling by 1000 spreads
-    it over the frequency bands the way DDPM step indices do.
+    ``scale`` multiplies t first. The flow head passes ``HeadConfig.time_scale``: 1 feeds the raw
+    flow-matching time t ∈ [0, 1] as the official SiT head does; 1000 spreads it over the frequency
+    bands the way DDPM step indices do (the bundled cpu-small head). MAR's per-stream embedder (unused
+    upstream and here) keeps the default.
     """
 
     def __init__(self, width: int, freq_dim: int = 256, scale: float = 1000.0) -> None:

@@ -35,8 +35,10 @@ class TrainConfig:
     max_epochs: int = 50                # 0 = no epoch limit (max_steps decides)
     grad_clip: float = 0.0              # max global grad norm; 0 = off
     ema_decay: float = 0.0              # 0 = no EMA; else the EMA weights are saved for inference
-    # auto: bf16 on CUDA if supported, off on CPU (YAML reads a bare off/on as false/true: accepted)
-    amp: Literal["auto", "off", "bf16", "fp16"] | bool = "auto"
+    # auto: bf16 on CUDA if supported, off on CPU; fp32 (= off): no autocast, the official code's precision
+    # (paper.yaml); YAML reads a bare off/on as false/true: accepted. coamd.train.precision
+    amp: Literal["auto", "fp32", "off", "bf16", "fp16"] | bool = "auto"
+    tf32: bool = True                   # allow TF32 matmuls/convolutions on CUDA (as the official fp32 runs)
     seed: int = 0
     num_workers: int = 0
     text: str = "minilm"                # text backend (coamd.text.TEXT_ENCODERS)

@@ -33,6 +33,7 @@ from .checkpoint import capture_rng, load_checkpoint, prune_step_checkpoints, re
 from .distributed import any_flag, barrier, mean_scalars
 from .ema import EMA
 from .logger import RunLogger
+from .precision import apply_tf32, resolve_precision
 from .sampler import EpochBatchSampler, mix_seed
 from .schedule import lr_at, set_lr
 from .task import TrainTask
@@ -94,14 +95,15 @@ class Trainer:
         self.generator = torch.Generator(device=self.device).manual_seed(mix_seed(self.cfg.seed, rank, 1))
 
     def _amp(self) -> tuple[bool, torch.dtype]:
-        mode = self.cfg.amp
-        if self.device.type != "cuda" or mode == "off":
-            if mode in ("bf16", "fp16") and self.device.type != "cuda":
-                self.say(f"amp={mode} ignored: mixed precision is used on CUDA only")
-            return False, torch.float32
-        if mode == "auto":
-            mode = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-        return True, torch.bfloat16 if mode == "bf16" else torch.float16
+        cuda = self.device.type == "cuda"
+        self.precision = resolve_precision(self.cfg.amp, self.device.type,
+                                           bf16_supported=cuda and torch.cuda.is_bf16_supported(),
+                                           tf32=getattr(self.cfg, "tf32", True))
+        if self.precision.note:
+            self.say(self.precision.note)
+        if cuda:
+            apply_tf32(self.precision)
+        return self.precision.autocast, self.precision.dtype
 
     def _build(self) -> None:
         self._seed_everything(0)                # the same initial weights on every rank
@@ -326,7 +328,7 @@ class Trainer:
         self.say(f"training {self.task.kind}: {n_params / 1e6:.2f}M trainable parameters, {len(self.dataset)} samples, "
                  f"global batch {gb} = {cfg.batch_size} per process x {self.dist.world} process(es) x "
                  f"{cfg.accumulation} accumulation, {len(self.sampler)} batches/epoch, device {self.device}"
-                 + (f", amp {str(self.amp_dtype).removeprefix('torch.')}" if self.amp else ""))
+                 + (f", precision {self.precision.name}" if self.device.type == "cuda" else ""))
         total = self._total_steps()
         bar = tqdm(total=total or None, initial=self.step, desc=f"train {self.task.kind}", unit="step",
                    disable=not self.progress, dynamic_ncols=True)

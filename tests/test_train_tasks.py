@@ -235,3 +235,29 @@ def test_generator_falls_back_to_the_bundled_ae(corpus, tmp_path, monkeypatch):
     task, _ = _train("generator", corpus, tmp_path / "alone" / "gen", ["batch_size=8", "max_steps=1",
                                                                         "max_epochs=0", "val_every=0"])
     assert task.ae_path == bundle / "ae.pt"
+
+
+def test_generator_with_upstream_frame_offset_crops(corpus, tmp_path):
+    """crop=frames (issue 16): T2M crops at any frame offset, encoded by the frozen AE every step."""
+    from coamd.train.latents import FrameCropDataset
+
+    runs = tmp_path / "runs"
+    _train("ae", corpus, runs / "ae", ["batch_size=16", "max_steps=2", "max_epochs=0", "window_stride=16",
+                                       "val_every=0"])
+    task, result = _train("generator", corpus, runs / "gen", ["batch_size=8", "max_steps=12", "max_epochs=0",
+                                                              "lr=1e-3", "warmup_steps=2", "val_every=6",
+                                                              "crop=frames"])
+    ds = task.train_set
+    assert isinstance(ds, FrameCropDataset) and task.frame_ae is not None
+    assert not any(p.requires_grad for p in task.frame_ae.parameters())
+    starts, unit = set(), task.model_cfg.unit_length
+    for k in range(len(ds)):
+        item = ds[k]
+        T = item["frames"].shape[0]
+        assert T == item["length"] * unit and T <= ds.max_length
+        full = np.asarray(ds.index.motion(ds.items[k]), np.float32).reshape(len(ds.index.motion(ds.items[k])), -1)
+        norm = ds.normalizer.normalize(full).astype(np.float32)
+        hits = [s for s in range(len(full) - T + 1) if np.array_equal(norm[s:s + T], item["frames"].numpy())]
+        starts.update(s % unit for s in hits[:1])
+    assert len(starts) > 1                                      # offsets that are not whole tokens occur
+    assert result.step == 12 and all(np.isfinite(_curve(runs / "gen")))

@@ -126,6 +126,7 @@ class GeneratorTrainConfig(TrainConfig):
     max_epochs: int = 500
     ema_decay: float = 0.9999
     ae_checkpoint: str = ""             # "" = the AE run beside this run (../ae), else the bundled AE
+    crop: Literal["tokens", "frames"] = "tokens"   # frames: upstream's frame-offset crops, AE-encoded each step
 
 
 @dataclass

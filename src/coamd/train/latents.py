@@ -6,6 +6,8 @@ frames, no_grad, eval mode) and keep the tokens in ``RUN/latents/<ae-hash>-<spli
 a hash of the AE checkpoint file, so a new AE never reuses stale latents. Training crops then
 happen in token space: a crop of m tokens starting at token s (the T2M crop rules in units of 4
 frames; start offsets are multiples of 4 frames, a small departure from upstream's frame offsets).
+``crop: frames`` (``GeneratorTrainConfig``) trains on upstream's crops instead: :class:`FrameCropDataset`
+cuts each sample at any frame offset and the task encodes the batch with the frozen AE every step.
 """
 
 from __future__ import annotations
@@ -89,6 +91,52 @@ class LatentTextDataset(Dataset):
             m -= 1
         start = int(rng.integers(len(z) - m + 1))
         return {"latents": torch.from_numpy(np.array(z[start:start + m])), "length": m, "caption": caption}
+
+
+class FrameCropDataset(Dataset):
+    """(normalised frames of one T2M crop, its length in tokens, one caption) per item: upstream's crops.
+
+    As upstream's text-to-motion loader: m = min(T, max_length) rounded down to whole tokens, one
+    token less with probability 1/3, at a random FRAME offset in [0, T − m]; the task encodes the
+    batch with the frozen AE. Randomness draws from (seed, epoch, index) like :class:`LatentTextDataset`.
+    """
+
+    def __init__(self, index: MotionTextIndex, normalizer: Normalizer, unit: int, max_length: int,
+                 seed: int = 0) -> None:
+        self.index, self.normalizer, self.unit, self.max_length = index, normalizer, unit, max_length
+        self.seed, self.epoch = seed, 0
+        self.items = [i for i in range(len(index)) if index[i].captions and index[i].length >= unit]
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, k: int) -> dict:
+        i = self.items[k]
+        motion = self.index.motion(i)                                          # (T, J, 3)
+        rng = np.random.default_rng((self.seed, self.epoch, k))
+        caps = self.index[i].captions
+        caption = caps[int(rng.integers(len(caps)))].text
+        m = min(len(motion), self.max_length) // self.unit
+        if rng.integers(3) == 2 and m > 1:                       # upstream's "double" coin: one unit less
+            m -= 1
+        frames = m * self.unit
+        start = int(rng.integers(len(motion) - frames + 1))
+        x = np.asarray(motion[start:start + frames], np.float32).reshape(frames, -1)
+        return {"frames": torch.from_numpy(self.normalizer.normalize(x).astype(np.float32)), "length": m,
+                "caption": caption}
+
+
+def collate_frames(items: list[dict]) -> dict:
+    """Pad frame crops to the batch maximum: frames (B, T, F), length (B,) in tokens, caption list."""
+    T = max(it["frames"].shape[0] for it in items)
+    x = torch.zeros(len(items), T, items[0]["frames"].shape[1])
+    for j, it in enumerate(items):
+        x[j, : it["frames"].shape[0]] = it["frames"]
+    return {"frames": x, "length": torch.tensor([it["length"] for it in items]),
+            "caption": [it["caption"] for it in items]}
 
 
 def collate_latents(items: list[dict]) -> dict:

@@ -7,6 +7,11 @@ its Mean/Std and latent width are used, and the training/val splits are encoded 
 cache). Loss: flow matching on MARDM-masked tokens (``MaskedGenerator.loss``) with the trainer's
 generator for every random draw; EMA weights (0.9999) are what best.pt/latest.pt hold for inference.
 Validation: the flow-matching loss on the val split with a fixed seed (best.pt minimises it).
+
+``crop`` (train config): ``tokens`` (default) crops the pre-encoded latents at whole-token offsets;
+``frames`` is upstream's recipe: T2M crops at any frame offset, encoded by the frozen AE (no_grad,
+eval mode) every step (slower: one AE encoder pass per batch). Validation uses the pre-encoded
+whole samples either way.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from .checkpoint import CheckpointError, checkpoint_file, file_hash
 from .common import MotionTask, batches
 from .data import normalizer_from_extra
 from .distributed import barrier
-from .latents import LatentTextDataset, cached_latents, collate_latents, encode_split
+from .latents import FrameCropDataset, LatentTextDataset, cached_latents, collate_frames, collate_latents, encode_split
 
 BUNDLE_ENV = "COAMD_BUNDLE"
 
@@ -91,6 +96,10 @@ class GeneratorTask(MotionTask):
         folder = self.ctx.run_dir / "latents"
         unit, cap = self.model_cfg.unit_length, self.source.spec.max_length
         data = {}
+        self.frame_ae: nn.Module | None = None
+        if self.cfg.crop == "frames":
+            self.frame_ae = load_module(build_autoencoder(self.model_cfg), self.ae_payload, "ae",
+                                        self.ae_path).to(self.device).eval().requires_grad_(False)
         if self.ctx.dist.is_main:
             ae = load_module(build_autoencoder(self.model_cfg), self.ae_payload, "ae", self.ae_path).to(self.device)
             for name, index in (("train", train), ("val", val)):
@@ -105,13 +114,18 @@ class GeneratorTask(MotionTask):
         max_tokens = min(cap // unit, self.model_cfg.generator.max_tokens)
         caps = {name: [[c.text for c in s.captions] for s in index.samples] for name, index in
                 (("train", train), ("val", val))}
-        self.train_set = LatentTextDataset(data["train"]["latents"], data["train"]["offsets"], caps["train"],
-                                           seed=self.cfg.seed, max_tokens=max_tokens)
+        if self.frame_ae is not None:
+            self.train_set = FrameCropDataset(train, self.normalizer, unit, min(cap, max_tokens * unit),
+                                              seed=self.cfg.seed)
+        else:
+            self.train_set = LatentTextDataset(data["train"]["latents"], data["train"]["offsets"], caps["train"],
+                                               seed=self.cfg.seed, max_tokens=max_tokens)
         self.val_set = LatentTextDataset(data["val"]["latents"], data["val"]["offsets"], caps["val"],
                                          seed=self.cfg.seed, random_crop=False, max_tokens=max_tokens)
         self.table = self.text_table([c for v in caps.values() for cs in v for c in cs], desc="captions")
         self.say(f"generator data: AE {self.ae_path} ({self.ae_hash}); {len(self.train_set)} training / "
-                 f"{len(self.val_set)} val samples, {len(data['train']['latents'])} training tokens")
+                 f"{len(self.val_set)} val samples, {len(data['train']['latents'])} training tokens"
+                 + ("; frame-offset crops encoded every step (crop=frames)" if self.frame_ae is not None else ""))
 
     def build_model(self) -> nn.Module:
         return build_generator(self.model_cfg)
@@ -120,10 +134,14 @@ class GeneratorTask(MotionTask):
         return self.train_set
 
     def collate(self, items: list[dict]) -> dict:
-        return collate_latents(items)
+        return collate_frames(items) if "frames" in items[0] else collate_latents(items)
 
     def loss(self, model: nn.Module, batch: dict, generator: torch.Generator) -> tuple[Tensor, dict[str, float]]:
-        z = batch["latents"].to(self.device, non_blocking=True)               # (B, L, C)
+        if "frames" in batch:                                                  # crop=frames: encode the crops now
+            with torch.no_grad():
+                z = self.frame_ae.encode(batch["frames"].to(self.device, non_blocking=True)).float()   # (B, L, C)
+        else:
+            z = batch["latents"].to(self.device, non_blocking=True)           # (B, L, C)
         cond = self.table.sentences(batch["caption"])                          # (B, D)
         return model.loss(z, batch["length"].to(self.device), cond, generator)
 

@@ -5,8 +5,11 @@ backend loads a local Hugging Face CLIP folder (e.g. a copy of ``openai/clip-vit
 ``config.json``, weights, tokenizer files) given as ``path`` or by the environment variable
 ``COAMD_CLIP_PATH``. Nothing is downloaded; a missing folder is a one-line ``TextEncoderError``.
 
-Sentence embedding = the projected end-of-text feature (``text_embeds``), L2-normalised, as CLIP's
-``encode_text``; token embeddings = the final-layer-normed hidden states.
+Sentence embedding = the projected end-of-text feature (``text_embeds``, what CLIP's ``encode_text``
+returns), which :meth:`TextEncoder.encode_sentences` then L2-normalises as it does for every backend.
+CLIP's ``encode_text`` itself does NOT normalise: the official generator conditions on the raw
+embedding (norm about 8-10 for ViT-B/32), coamd on the unit vector (a difference from the official
+code, docs/benchmark.md). Token embeddings = the final-layer-normed hidden states.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ backend loads a local Hugging Face CLIP folder (e.g. a copy of ``openai/clip-vit
 Sentence embedding = the projected end-of-text feature (``text_embeds``, what CLIP's ``encode_text``
 returns), which :meth:`TextEncoder.encode_sentences` then L2-normalises as it does for every backend.
 CLIP's ``encode_text`` itself does NOT normalise: the official generator conditions on the raw
-embedding (norm about 8-10 for ViT-B/32), coamd on the unit vector (a difference from the official
+embedding (not of unit length), coamd on the unit vector (a difference from the official
 code, docs/benchmark.md). Token embeddings = the final-layer-normed hidden states.
 """
 

@@ -483,8 +483,25 @@ def test_service_prunes_results_over_the_cap(tiny_bundle, tmp_path):
         assert not (c.app.state.service.store.root / rid).exists()
 
 
-def test_cli_serve_arguments(capsys):
+def test_cli_serve_arguments(capsys, tmp_path):
+    import socket
+    import subprocess
+    import sys
+
     from coamd.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port), "--results", str(tmp_path / "a")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err == f"coamd serve: error: --host 127.0.0.1 --port {port}: cannot listen there (Address already in use)"
+    r = subprocess.run([sys.executable, "-m", "coamd", "serve", "--port", "0", "--checkpoint", str(tmp_path / "none"),
+                        "--results", str(tmp_path / "b")], check=False, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stdout.startswith("coamd serve: http://127.0.0.1:")
+    want = f"coamd serve: error: the models failed to load: {tmp_path / 'none'}: no such checkpoint file or folder"
+    assert r.stderr.strip().splitlines() == [want]
 
     assert main(["serve", "--port", "70000"]) == 2
     err = capsys.readouterr().err.strip()

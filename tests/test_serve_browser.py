@@ -114,7 +114,8 @@ def generate_and_scrub(drv, url: str, prompt: str = "a person walks forward and 
         time.sleep(0.5)
         assert clock() == paused, "the viewer kept playing after pause"
         scrub.send_keys(Keys.END)                       # leave it on the last pose for the screenshot
-        seen = {"status": status, "panels": len(panels), "frames": last + 1}
+        tops = {p.location["y"] for p in drv.find_elements(By.CSS_SELECTOR, ".panel")}
+        seen = {"status": status, "panels": len(panels), "frames": last + 1, "side_by_side": len(tops) == 1}
     finally:
         drv.switch_to.default_content()
     return seen
@@ -166,8 +167,8 @@ def test_generate_view_scrub_download(live):
     from coamd import load_motion
 
     server, drv, tmp, downloads = live
-    seen = generate_and_scrub(drv, server.url, seconds="2")
-    assert seen["status"] == "done" and seen["panels"] == 1 and seen["frames"] == 40
+    seen = generate_and_scrub(drv, server.url, seconds="2", samples=2)
+    assert seen == {"status": "done", "panels": 2, "frames": 40, "side_by_side": True}
     drv.save_screenshot(str(tmp / "serve_generate.png"))
     bvh = download_bvh(drv, downloads)
     motion = load_motion(bvh)

@@ -7,7 +7,9 @@ background (``GET /api/v1/ready`` answers 200 when they are loaded). See :mod:`c
 from __future__ import annotations
 
 import argparse
-import sys
+import socket
+import threading
+import time
 
 from ..errors import CoamdError
 from . import add_common, new_parser
@@ -61,30 +63,41 @@ def run(args: argparse.Namespace) -> int:
                     results_age_s=args.results_hours * 3600.0)
     svc = Service(checkpoint=args.checkpoint, device=args.device, workers=args.workers, limits=limits,
                   results=args.results, gallery=args.gallery, threads=args.threads)
+    sock = _bind(args.host, args.port)                  # a taken port is a one-line error, before anything loads
     app = create_app(svc)
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", access_log=False,
-                            timeout_graceful_shutdown=5)
-    server = uvicorn.Server(config)
-
-    import threading
-    import time
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5))
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
 
     def announce() -> None:
         while not server.started and not server.should_exit:
             time.sleep(0.05)
         if not server.started:
             return
-        sock = server.servers[0].sockets[0].getsockname() if server.servers else (args.host, args.port)
-        host = f"[{sock[0]}]" if ":" in sock[0] else sock[0]
-        print(f"coamd serve: http://{host}:{sock[1]}/  (API: /api/v1, docs: /docs; Ctrl-C stops)", flush=True)
+        print(f"coamd serve: http://{shown}:{port}/  (API: /api/v1, docs: /docs; Ctrl-C stops)", flush=True)
         if svc.wait_ready():
             print(f"coamd serve: models ready ({svc.load_seconds:.1f} s)", flush=True)
         else:
-            print(f"coamd serve: error: the models failed to load: {svc.error}", file=sys.stderr, flush=True)
+            server.should_exit = True                   # a server without models only answers 503s: stop
 
     threading.Thread(target=announce, daemon=True).start()
-    server.run()
-    if not server.started:
-        raise CoamdError(f"--host {args.host} --port {args.port}: could not start the server there "
-                         f"(the port may be in use)")
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+    if svc.state == "failed":
+        raise CoamdError(f"the models failed to load: {svc.error}")
     return 0
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise CoamdError(f"--host {host} --port {port}: cannot listen there ({e.strerror or e})") from None
+    sock.set_inheritable(True)
+    return sock

@@ -97,10 +97,11 @@ class Service:
                 self.gallery = open_gallery(bundle, self.gallery_spec, progress=False)
                 check_model(self.gallery, bundle, f"--gallery {self.gallery_spec}")
             self.bundle, self.state = bundle, "ready"
+        except CoamdError as e:                 # a bad checkpoint/gallery/device: the message says it all
+            self.state, self.error = "failed", one_line(e)
         except Exception as e:
             log.exception("loading the models failed")
-            self.state, self.error = "failed", one_line(f"{type(e).__name__}: {e}" if not isinstance(e, CoamdError)
-                                                        else e)
+            self.state, self.error = "failed", one_line(f"{type(e).__name__}: {e}")
         self.load_seconds = time.perf_counter() - t0
         self._ready.set()
 

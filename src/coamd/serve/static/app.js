@@ -64,6 +64,7 @@
   // ---------------------------------------------------------------- jobs and the result panel
   function track(job, title) {
     $("result-title").textContent = title;
+    $("status").textContent = job.status;
     $("viewer").hidden = true;
     $("downloads").innerHTML = "";
     var bar = $("progress");
@@ -88,8 +89,9 @@
     $("result-title").textContent = title;
     if (job.urls["viewer.html"]) {
       var v = $("viewer");
-      v.src = job.urls["viewer.html"];
+      v.onload = function () { fitViewer(v); };
       v.hidden = false;
+      v.src = job.urls["viewer.html"];
     }
     var box = $("downloads");
     box.innerHTML = "";
@@ -98,6 +100,9 @@
       a.href = job.urls[f]; a.download = f; a.dataset.file = f;
       box.appendChild(a);
     });
+    var rep = job.info.report || {};
+    $("report").textContent = Object.keys(rep).filter(function (k) { return /_cm$/.test(k); })
+      .map(function (k) { return k.replace(/_/g, " ") + ": " + rep[k]; }).join(" \u00b7 ");
     var sel = $("edit-sample");
     sel.innerHTML = "";
     (job.info.samples || []).forEach(function (s, i) {
@@ -106,6 +111,15 @@
       sel.appendChild(o);
     });
     editSourceChanged();
+  }
+
+  // The viewer sizes its panels to its window: give it no scrollbar and grow the frame to its content.
+  function fitViewer(v) {
+    var d = v.contentDocument;
+    if (!d || !d.documentElement) return;
+    d.documentElement.style.overflow = "hidden";
+    v.contentWindow.dispatchEvent(new Event("resize"));
+    setTimeout(function () { v.style.height = Math.max(360, d.documentElement.scrollHeight + 2) + "px"; }, 60);
   }
 
   function run(button, promise) {

@@ -3,13 +3,16 @@
 
     python scripts/domain_gap.py stats  --corpus CORPUS --realdata ../shared/realdata --out gap_stats.json
     python scripts/domain_gap.py confusion --realdata ../shared/realdata [--mar RUN_OR_BUNDLE] --out conf.json
+    python scripts/domain_gap.py select --corpus CORPUS --mar CKPT [CKPT ...] --out select.json
 
 ``stats``: per-clip statistics of canonical SMPL-22 motion (20 fps), summarised per source (corpus
 train split, HDM05 all clips, Bandai-Namco all clips): speeds, jerk/noise, posture, body
 proportions and the joint placement of hips/shoulders/spine, durations, idle time at the ends,
 heading change. ``confusion``: zero-shot recognition of the test parts (HDM05 actors mm/tr,
 Bandai held-out styles) through the bundle's MAR (optionally another MAR run/checkpoint), with
-the per-class confusion. Evaluation only: nothing here trains or selects a model.
+the per-class confusion. ``select``: model selection on the corpus **val** split only (no real
+data): each MAR checkpoint x tower-B share of the label scores, scored on three zero-shot val tasks
+(label names, shifted clips, labels phrased as sentences). Nothing here trains a model.
 """
 
 from __future__ import annotations
@@ -141,17 +144,18 @@ def cmd_confusion(args) -> None:
     import torch
 
     from coamd.tasks import load_bundle
-    from coamd.tasks.recognize import embed_motions
+    from coamd.tasks.recognize import embed_motions, label_logits
 
     torch.set_num_threads(args.threads)
     bundle = load_bundle(args.mar or None, parts=["mar"])
+    set_text_weight(bundle, args.text_weight)
     out = {}
     for name, clips in real_sets(Path(args.realdata), Path(args.cache)).items():
         protocol = {"hdm05": "actors", "bandai": "styles"}[name]
         idx = clips.split(protocol, "test")
         with torch.no_grad():
             f = embed_motions(bundle, [clips.motion(int(i)) for i in idx])
-            logits = bundle.mar.recognition_logits(f, bundle.sentences(list(clips.label_names))).float().cpu().numpy()
+            logits = label_logits(bundle, f, list(clips.label_names)).float().cpu().numpy()
         truth = np.asarray(clips.labels[idx])
         pred = logits.argmax(1)
         K = len(clips.label_names)
@@ -163,7 +167,7 @@ def cmd_confusion(args) -> None:
         corpus_pred = None
         if corpus_names:
             with torch.no_grad():
-                cl = bundle.mar.recognition_logits(f, bundle.sentences(corpus_names)).float().cpu().numpy()
+                cl = label_logits(bundle, f, corpus_names).float().cpu().numpy()
             corpus_pred = cl.argmax(1)
 
         def corpus_top(k: int, corpus_pred=corpus_pred, truth=truth, corpus_names=corpus_names) -> str:
@@ -208,10 +212,11 @@ def cmd_sensitivity(args) -> None:
     from coamd.data import MotionTextIndex
     from coamd.data import augment as A
     from coamd.tasks import load_bundle
-    from coamd.tasks.recognize import embed_motions
+    from coamd.tasks.recognize import embed_motions, label_logits
 
     torch.set_num_threads(args.threads)
     bundle = load_bundle(args.mar or None, parts=["mar"])
+    set_text_weight(bundle, args.text_weight)
     idx = MotionTextIndex(Path(args.corpus), "test", dataset="synth")
     rows = [i for i in range(len(idx)) if idx[i].labels]
     rows = [rows[int(i)] for i in np.random.default_rng(0).choice(len(rows), min(args.clips, len(rows)), replace=False)]
@@ -219,7 +224,6 @@ def cmd_sensitivity(args) -> None:
     targets = np.zeros((len(rows), len(names)), bool)
     for n, r in enumerate(rows):
         targets[n, list(idx[r].labels)] = True
-    protos = bundle.sentences(names)
     base = [idx.motion(r) for r in rows]
 
     def single_crop(x, rng):  # a 1.75 s window (HDM05's median clip length), centred
@@ -245,11 +249,92 @@ def cmd_sensitivity(args) -> None:
         motions = [np.asarray(f(x, np.random.default_rng(k)), np.float32) for k, x in enumerate(base)]
         with torch.no_grad():
             emb = embed_motions(bundle, motions)
-            logits = bundle.mar.recognition_logits(emb, protos).float().cpu().numpy()
+            logits = label_logits(bundle, emb, names).float().cpu().numpy()
         top1 = float(targets[np.arange(len(rows)), logits.argmax(1)].mean())
         out[name] = top1
         print(f"{name:24s} top-1 {top1:.3f}  ({len(rows)} corpus test clips)", flush=True)
     Path(args.out).write_text(json.dumps(out, indent=1))
+
+
+def set_text_weight(bundle, weight: float | None) -> None:
+    """Override the MAR's tower-B share in label scores (None: keep the checkpoint's)."""
+    if weight is not None:
+        bundle.mar.cfg.label_text_weight = float(weight)
+
+
+# the corpus val split under the rig/cut/noise shifts of real capture (coamd.data.augment), fixed seeds
+VAL_SHIFT = "placement=1,bones=0.5,warp=0.5,crop=1,crop_min_share=0.35,idle=0.5,yaw=0.5,noise=0.5,max_frames=2000"
+
+
+def corpus_val_sets(corpus: Path) -> dict[str, tuple[list, list[str], np.ndarray]]:
+    """Three zero-shot tasks on the corpus **val** split (model selection; no real data).
+
+    ``names``: labelled val clips against the 44 label names. ``shifted``: the same clips after
+    ``VAL_SHIFT`` (one seed per clip). ``phrased``: single-action val clips against label lists
+    written as sentences -- per label, the first caption of its first single-action val clip (that
+    clip is left out) -- i.e. labels worded as the model never saw them as labels.
+    """
+    from coamd.data import MotionTextIndex
+    from coamd.data.augment import MotionAugment
+
+    idx = MotionTextIndex(corpus, "val", dataset="synth")
+    rows = [r for r in range(len(idx)) if idx[r].labels]
+    names = list(idx.label_names)
+    targets = np.zeros((len(rows), len(names)), bool)
+    for i, r in enumerate(rows):
+        targets[i, list(idx[r].labels)] = True
+    motions = [idx.motion(r) for r in rows]
+    shift = MotionAugment.from_string(VAL_SHIFT)
+    shifted = [shift(np.asarray(m, np.float32), np.random.default_rng(1000 + i), allow_short_crop=len(idx[r].labels) == 1)[0]
+               for i, (m, r) in enumerate(zip(motions, rows))]
+    reps: dict[int, str] = {}
+    keep = []
+    for i, r in enumerate(rows):
+        if len(idx[r].labels) == 1:
+            k = idx[r].labels[0]
+            if k in reps:
+                keep.append(i)
+            else:
+                reps[k] = idx[r].captions[0].text
+    order = sorted(reps)
+    pos = {k: j for j, k in enumerate(order)}
+    phrased = np.zeros((len(keep), len(order)), bool)
+    for j, i in enumerate(keep):
+        phrased[j, pos[idx[rows[i]].labels[0]]] = True
+    return {"names": (motions, names, targets), "shifted": (shifted, names, targets),
+            "phrased": ([motions[i] for i in keep], [reps[k] for k in order], phrased)}
+
+
+def cmd_select(args) -> None:
+    """Pick the MAR checkpoint and tower-B weight by the mean top-1 of the three corpus-val tasks."""
+    import torch
+
+    from coamd.tasks import load_bundle
+    from coamd.tasks.recognize import embed_motions, embed_texts
+
+    torch.set_num_threads(args.threads)
+    sets = corpus_val_sets(Path(args.corpus))
+    weights = [float(w) for w in args.weights.split(",")]
+    table = {}
+    for ck in args.mar:
+        bundle = load_bundle(ck, parts=["mar"])
+        row = {}
+        for name, (motions, names, targets) in sets.items():
+            with torch.no_grad():
+                f = embed_motions(bundle, motions)
+                a = f @ torch.nn.functional.normalize(bundle.mar.encode_labels(bundle.sentences(names)).float(), dim=-1).T
+                b = f @ embed_texts(bundle, names).T
+            for w in weights:
+                hit = targets[np.arange(len(targets)), ((1 - w) * a + w * b).argmax(1).numpy()]
+                row.setdefault(w, {})[name] = float(hit.mean())
+        for w in weights:
+            row[w]["mean"] = float(np.mean([row[w][n] for n in sets]))
+            print(f"{ck}  w={w:.2f}  " + "  ".join(f"{n} {v:.3f}" for n, v in row[w].items()), flush=True)
+        table[ck] = row
+    best = max(((ck, w) for ck in table for w in weights), key=lambda cw: table[cw[0]][cw[1]]["mean"])
+    print(f"selected: {best[0]}  label_text_weight={best[1]}  (corpus val mean top-1 {table[best[0]][best[1]]['mean']:.3f})")
+    Path(args.out).write_text(json.dumps({"table": {ck: {str(w): v for w, v in r.items()} for ck, r in table.items()},
+                                          "selected": {"mar": best[0], "label_text_weight": best[1]}}, indent=1))
 
 
 class _Fixed:
@@ -276,12 +361,21 @@ def main(argv=None) -> int:
     v.add_argument("--clips", type=int, default=300)
     v.add_argument("--mar", default="")
     v.add_argument("--threads", type=int, default=1)
+    e = sub.add_parser("select")
+    e.add_argument("--corpus", required=True)
+    e.add_argument("--mar", nargs="+", required=True, help="MAR checkpoints or bundles to compare")
+    e.add_argument("--weights", default="0,0.25,0.5,0.75,1", help="tower-B shares to try")
+    e.add_argument("--threads", type=int, default=1)
+    e.add_argument("--out", required=True)
+    for q in (c, v):
+        q.add_argument("--text-weight", type=float, default=None,
+                       help="override the MAR's label_text_weight (tower-B share of label scores)")
     for q in (s, c, v):
         q.add_argument("--realdata", default="../shared/realdata")
         q.add_argument("--cache", default="/tmp/coamd_realcache", help="conversion cache (outside the repo)")
         q.add_argument("--out", required=True)
     args = p.parse_args(argv)
-    {"stats": cmd_stats, "confusion": cmd_confusion, "sensitivity": cmd_sensitivity}[args.cmd](args)
+    {"stats": cmd_stats, "confusion": cmd_confusion, "sensitivity": cmd_sensitivity, "select": cmd_select}[args.cmd](args)
     return 0
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
+from coamd.models import build_mar, load_module, tiny_config
 from coamd.models import load_checkpoint as load_model_checkpoint
-from coamd.models import load_module, tiny_config
 from coamd.skeleton import SMPL22
 from coamd.train import DistInfo, TaskContext, Trainer, load_checkpoint, load_train_config
 from coamd.train.data import resolve_data
@@ -144,6 +144,28 @@ def test_mar_trains_both_towers_and_reports_recognition_and_retrieval(corpus, tm
     first = task.build_model().state_dict()
     trained = ckpt["state"]["mar"]
     assert any(not torch.equal(first[k], trained[k]) for k in trained if k.startswith("text."))  # tower B learns
+
+
+def test_mar_label_text_weight_trains_tower_b_on_names_and_mixes_scores(corpus, tmp_path):
+    _train("mar", corpus, tmp_path / "base", ["batch_size=8", "max_steps=2", "max_epochs=0", "val_every=0"])
+    run = tmp_path / "mixed"                             # a fine-tune switches the mix on (init= keeps its config)
+    _train("mar", corpus, run, ["batch_size=8", "max_steps=3", "max_epochs=0", "val_every=3",
+                                f"init={tmp_path / 'base'}", "label_text_weight=0.5"])
+    log = _rows(run / "log.csv")
+    assert "recog_text" in log[0] and np.isfinite(float(log[0]["recog_text"]))     # tower B's label term trains
+    assert 0.0 <= float(_rows(run / "val.csv")[-1]["recog_acc"]) <= 1.0
+    cfg, payload = load_model_checkpoint(run / "checkpoints" / "latest.pt")
+    assert cfg.mar.label_text_weight == 0.5                                          # stored with the model
+    mar = load_module(build_mar(cfg), payload, "mar").eval()
+    g = torch.Generator().manual_seed(0)
+    f, sent, text = torch.randn(5, cfg.mar.embed_dim, generator=g), torch.randn(3, 16, generator=g), \
+        torch.randn(3, cfg.mar.embed_dim, generator=g)
+    a = mar.recognition_logits(f, sent)                                              # tower A only
+    mixed = mar.recognition_logits(f, sent, text)
+    b = torch.nn.functional.normalize(f, dim=-1) @ torch.nn.functional.normalize(text, dim=-1).T
+    torch.testing.assert_close(mixed, 0.5 * a + 0.5 * b)
+    with pytest.raises(Exception, match="label_text_weight"):
+        _train("mar", corpus, tmp_path / "bad", ["max_steps=1", "label_text_weight=1.5"])
 
 
 def test_mar_fine_tunes_from_a_checkpoint(corpus, tmp_path):

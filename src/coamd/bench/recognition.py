@@ -31,7 +31,7 @@ from ..data import LabelledClips
 from ..errors import CoamdError
 from ..metrics import aggregate_repeats, retrieval_metrics, same_caption_mask, topk_accuracy
 from ..tasks import Bundle, load_bundle
-from ..tasks.recognize import embed_motions, embed_texts
+from ..tasks.recognize import embed_motions, embed_texts, label_logits
 from ..train import MARTrainConfig, TaskContext, Trainer
 from ..train.common import VAL_FRACTION
 from ..train.data import DataSource, holdout
@@ -83,7 +83,7 @@ def _once(values: dict[str, float]) -> Row:
 def _logits(bundle: Bundle, motions: Sequence[np.ndarray], label_names: Sequence[str],
             progress: bool | None) -> torch.Tensor:
     f = embed_motions(bundle, list(motions), progress=progress)                           # (N, E)
-    return bundle.mar.recognition_logits(f, bundle.sentences(list(label_names))).float().cpu()
+    return label_logits(bundle, f, label_names).float().cpu()
 
 
 def corpus_recognition(bundle: Bundle, evalset: EvalSet, progress: bool | None = None) -> Row:

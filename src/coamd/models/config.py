@@ -57,6 +57,9 @@ class MARConfig:
     filter_threshold: float = 0.8   # off-diagonal caption pairs with sentence cosine above are not negatives
     latent_weight: float = 0.5      # SmoothL1(f, e_desc) inside L_desc
     recog_weight: float = 0.5       # total = L_desc + recog_weight * L_recog
+    # share of tower B's cosine (label name through the description tower) in label scores at
+    # recognition; 0 = the paper's tower-A prototypes only (docs/domain_gap.md)
+    label_text_weight: float = 0.0
 
 
 @dataclass

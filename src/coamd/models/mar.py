@@ -143,22 +143,34 @@ class MAR(nn.Module):
         """Tower A: frozen sentence embeddings of label names (K, D_text) -> prototypes (K, E)."""
         return self.label_proj(sentence_emb)
 
-    def recognition_logits(self, f: Tensor, label_sentence_emb: Tensor) -> Tensor:
-        """Cosine similarity (B, K) of motion embeddings to the K label prototypes."""
-        protos = F.normalize(self.encode_labels(label_sentence_emb), dim=-1)
-        return F.normalize(f, dim=-1) @ protos.T
+    def recognition_logits(self, f: Tensor, label_sentence_emb: Tensor, label_text_emb: Tensor | None = None) -> Tensor:
+        """Label scores (B, K): cosine of motion embeddings to the K label prototypes (tower A).
+
+        With ``cfg.label_text_weight`` w > 0 and the labels' tower-B embeddings ``label_text_emb``
+        (K, E) given, the score is (1 - w)·cos(f, tower A) + w·cos(f, tower B): tower A knows the
+        training label names, tower B (trained on free captions) reads labels phrased in other words.
+        """
+        f = F.normalize(f, dim=-1)
+        scores = f @ F.normalize(self.encode_labels(label_sentence_emb), dim=-1).T
+        w = float(self.cfg.label_text_weight)
+        if w > 0 and label_text_emb is not None:
+            scores = (1 - w) * scores + w * (f @ F.normalize(label_text_emb.to(f.dtype), dim=-1).T)
+        return scores
 
     # ------------------------------------------------------------------ training
     def loss(self, x: Tensor, lengths: Tensor | None = None, *, label_emb: Tensor | None = None,
              label_ids: Tensor | None = None, label_multi_hot: Tensor | None = None,
              text_tokens: Tensor | None = None, text_mask: Tensor | None = None,
-             text_sentence: Tensor | None = None) -> tuple[Tensor, dict[str, float]]:
+             text_sentence: Tensor | None = None, label_text_tokens: Tensor | None = None,
+             label_text_mask: Tensor | None = None) -> tuple[Tensor, dict[str, float]]:
         """L = L_desc + recog_weight·L_recog (either part is skipped when its inputs are absent).
 
         x (B, T, F), lengths (B,) frames; label_emb (B, D_text) sentence embedding of each sample's
         sampled label name, label_ids (B,), label_multi_hot (B, K) optional; text_tokens
         (B, L, D_tok) + text_mask (B, L) of the caption; text_sentence (B, D_text) its frozen
-        sentence embedding (for false-negative filtering; optional).
+        sentence embedding (for false-negative filtering; optional). label_text_tokens (B, L, D_tok)
+        + label_text_mask (B, L): each sample's label name for tower B; with ``cfg.label_text_weight``
+        w > 0 they add w·recog_weight·L_recog over tower B's prototypes (the scores recognition mixes).
         """
         has_recog, has_desc = label_emb is not None, text_tokens is not None
         if not (has_recog or has_desc):
@@ -181,5 +193,12 @@ class MAR(nn.Module):
                                              label_multi_hot)
             total = total + cfg.recog_weight * recog
             logs.update(recog=recog.item(), recog_acc=acc.item())
+            if label_text_tokens is not None and cfg.label_text_weight > 0:
+                if label_text_mask is None:
+                    raise CoamdError("MAR.loss: label_text_mask is required with label_text_tokens")
+                recog_b, acc_b = recognition_infonce(f, self.encode_text(label_text_tokens, label_text_mask), label_ids,
+                                                     cfg.tau_recog, label_multi_hot)
+                total = total + cfg.recog_weight * cfg.label_text_weight * recog_b
+                logs.update(recog_text=recog_b.item(), recog_text_acc=acc_b.item())
         logs["loss"] = total.item()
         return total, logs

@@ -5,8 +5,9 @@ training crop) are cut into windows of 196 frames with a stride of 98 (the last 
 the last frame); the L2-normalised window embeddings are averaged and re-normalised, so one
 embedding describes the whole clip. Recognition ranks any label list by the cosine between that
 embedding and MAR's label prototypes (tower A over the frozen text encoder's sentence embedding
-of each label name); ``prob`` is the softmax of those cosines at MAR's recognition temperature
-(0.4), i.e. relative to the labels given.
+of each label name), mixed with tower B's embedding of the name when the MAR's
+``label_text_weight`` is above 0 (``label_logits``); ``prob`` is the softmax of those scores at
+MAR's recognition temperature (0.4), i.e. relative to the labels given.
 """
 
 from __future__ import annotations
@@ -118,6 +119,18 @@ def parse_labels(labels: str | Sequence[str] | None = None, label_file: str | os
     return out
 
 
+@torch.no_grad()
+def label_logits(bundle: Bundle, f: torch.Tensor, names: Sequence[str]) -> torch.Tensor:
+    """Label scores (N, K) of L2-normalised motion embeddings ``f`` (N, E) for label names.
+
+    Tower A's prototypes, mixed with tower B's reading of the names when the MAR's
+    ``label_text_weight`` is above 0 (the bundled MAR: docs/domain_gap.md).
+    """
+    names = list(names)
+    text = embed_texts(bundle, names) if bundle.mar.cfg.label_text_weight > 0 else None
+    return bundle.mar.recognition_logits(f, bundle.sentences(names), text)
+
+
 @dataclass
 class Recognition:
     """Ranked predictions for one motion: [(label, cosine score, softmax prob over the label list)]."""
@@ -139,7 +152,7 @@ def recognize(bundle: Bundle, motions: Sequence, labels: Sequence[str] | None = 
     if top_k < 1:
         raise CoamdError(f"--top-k: must be at least 1, got {top_k}")
     f = embed_motions(bundle, motions, progress=progress)                          # (N, E)
-    logits = bundle.mar.recognition_logits(f, bundle.sentences(names))             # (N, K)
+    logits = label_logits(bundle, f, names)                                        # (N, K)
     probs = (logits / bundle.config("mar").mar.tau_recog).softmax(dim=-1)
     k = min(top_k, len(names))
     top = logits.topk(k, dim=-1)

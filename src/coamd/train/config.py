@@ -112,6 +112,9 @@ class MARTrainConfig(TrainConfig):
     augment: str = ""                   # coamd.data.augment.MotionAugment spec, e.g. "placement=0.7,mirror=0.5"
     label_captions: float = 0.0         # P(a training caption is replaced by its label's plain name, e.g. "kick")
     recog_captions: float = 0.0         # P(a single-action clip's recognition prototype is its caption)
+    # tower-B share of label scores (model.mar.label_text_weight; also for fine-tunes, whose model
+    # config comes from init=); above 0 it also trains tower B on the label names. None: the model's
+    label_text_weight: float | None = None
 
 
 @dataclass

@@ -46,6 +46,11 @@ class MARTask(MotionTask):
 
     def __init__(self, ctx, model_cfg, source) -> None:
         model_cfg, self.init_payload, self.init_path = read_init(ctx, model_cfg)
+        weight = getattr(ctx.cfg, "label_text_weight", None)
+        if weight is not None:
+            if not 0.0 <= float(weight) <= 1.0:
+                raise CoamdError(f"label_text_weight={weight}: must be between 0 and 1")
+            model_cfg.mar.label_text_weight = float(weight)
         if self.init_payload is not None:
             backend = self.init_payload.get("extra", {}).get("text_backend")
             if backend is not None and backend != ctx.cfg.text:
@@ -85,8 +90,10 @@ class MARTask(MotionTask):
         self.val_metric = "recog_acc" if self.has_labels else "t2m_R1"
         self.num_labels = len(self.label_names)
         if self.has_labels:
-            labels = self.text_table(self.label_names, desc="label names")
-            self.label_sent = labels.sentences(self.label_names).float()          # (K, D)
+            mixed = self.has_captions and self.model_cfg.mar.label_text_weight > 0
+            self.label_table = self.text_table(self.label_names, tokens=mixed, desc="label names")
+            self.label_sent = self.label_table.sentences(self.label_names).float()   # (K, D)
+            self.mixed_labels = mixed
         self.captions = self.text_table(captions, tokens=True, desc="captions") if captions else None
         self.say(f"mar data: {len(self.train_set)} training / {len(self.val_set)} val samples, "
                  f"{self.num_labels} labels, captions: {'yes' if self.has_captions else 'no'}")
@@ -114,6 +121,9 @@ class MARTask(MotionTask):
                 sent = self.captions.sentences(batch["caption"]).float().to(label_emb.device)
                 label_emb = torch.where(use_caption.to(label_emb.device)[:, None], sent, label_emb)
             kw.update(label_emb=label_emb, label_ids=ids)
+            if self.mixed_labels:                                              # tower B learns the names too
+                tokens, mask = self.label_table.tokens([self.label_names[i] for i in ids.tolist()])
+                kw.update(label_text_tokens=tokens.to(self.device), label_text_mask=mask.to(self.device))
             hot = batch.get("multi_hot")
             kw["label_multi_hot"] = (hot.to(self.device) if hot is not None
                                      else F.one_hot(ids, self.num_labels).float())
@@ -130,12 +140,15 @@ class MARTask(MotionTask):
     @torch.no_grad()
     def validate(self, model: nn.Module, generator: torch.Generator) -> dict[str, float]:
         hits, motions, texts = [], [], []
+        label_text = None
+        if self.has_labels and self.mixed_labels:                              # tower B's reading of the names
+            label_text = model.encode_text(*self.label_table.tokens(self.label_names)).float()
         for rows in batches(len(self.val_set), 32, self.cfg.val_batches):
             batch = self.collate([self.val_set[i] for i in rows])
             x, lengths = batch["motion"].to(self.device), batch["length"].to(self.device)
             f = model.encode(x, lengths)[0].float()                                # (B, E)
             if self.has_labels:
-                pred = model.recognition_logits(f, self.label_sent).argmax(dim=1).cpu()  # (B,)
+                pred = model.recognition_logits(f, self.label_sent, label_text).argmax(dim=1).cpu()  # (B,)
                 truth = batch.get("multi_hot")
                 hit = truth[torch.arange(len(pred)), pred] > 0 if truth is not None else pred == batch["label"]
                 hits.append(hit.float())

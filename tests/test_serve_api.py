@@ -238,6 +238,8 @@ BAD_JSON = [
     ({"texts": ["walk"], "seed": 2**40}, "seed"), ({"texts": ["walk"], "ode_steps": 65}, "ode_steps"),
     ({"texts": ["walk"], "guidance": 11}, "guidance"), ({"texts": ["walk"], "formats": ["exe"]}, "formats"),
     ({"texts": ["walk"], "formats": []}, "formats"), ({"texts": ["walk"], "out": "/etc"}, "out"),
+    ({"texts": ["walk"], "guidance": False}, "guidance"), ({"texts": ["walk"], "samples": "2"}, "samples"),
+    ({"texts": ["a\u0000b"]}, "texts.0"), ({"texts": ["a\u001b[31m"]}, "texts.0"),
 ]
 
 
@@ -303,6 +305,7 @@ def test_bad_edit_recognize_retrieve_forms(client, done):
         ({"text": "", "task": "inpaint"}, {"file": motion}, "text"),
         ({"text": "   ", "task": "inpaint"}, {"file": motion}, "text"),
         ({"text": "x" * 301, "task": "inpaint"}, {"file": motion}, "text"),
+        ({"text": "ju\u0007mp", "task": "inpaint"}, {"file": motion}, "unprintable"),
         ({"text": "jump", "task": "middle"}, {"file": motion}, "task"),
         ({"text": "jump", "task": "inpaint", "keep": "0:1"}, {"file": motion}, "task and keep"),
         ({"text": "jump", "keep": "5:9"}, {"file": motion}, "keep"),

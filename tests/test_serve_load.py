@@ -3,7 +3,8 @@
 50 concurrent clients, each a few requests mixing generate, recognise (an upload), bad inputs and result
 look-ups. Zero 5xx except the queue's 503 refusals (which must carry Retry-After); every accepted job
 completes; the server's RSS (sampled every 50 ms) stays under a bound. Run with ``-s`` for the figures
-(docs/serve.md quotes them); ``COAMD_LOAD_CLIENTS`` / ``COAMD_LOAD_REQUESTS`` change the size.
+(docs/serve.md quotes them); ``COAMD_LOAD_CLIENTS`` / ``COAMD_LOAD_REQUESTS`` change the size and
+``COAMD_LOAD_CHECKPOINT=bundled`` (or a bundle folder) serves real weights instead of the tiny bundle.
 """
 
 from __future__ import annotations
@@ -152,7 +153,8 @@ def load(url: str, pid: int) -> dict:
 
 
 def test_fifty_concurrent_clients(tiny_bundle, tmp_path):
-    server = LiveServer(tiny_bundle, tmp_path / "results")
+    checkpoint = os.environ.get("COAMD_LOAD_CHECKPOINT") or tiny_bundle
+    server = LiveServer(None if checkpoint == "bundled" else checkpoint, tmp_path / "results", timeout=300)
     try:
         out = load(server.url, server.pid)
     finally:

@@ -34,6 +34,7 @@ from .schemas import (
     RetrieveOut,
     SamplingIn,
     SequenceIn,
+    printable,
 )
 from .service import Service
 from .storage import ID_RE, MEDIA_TYPES
@@ -247,9 +248,16 @@ def create_app(service: Service | None = None, **service_args) -> FastAPI:
 
         return read_motion(file, svc.store.uploads, svc.limits.max_upload_bytes, field)
 
+    def clean(text: str, field: str) -> str:
+        try:
+            return printable(text)
+        except ValueError as e:
+            raise ApiError(422, f"{field}: {e}") from None
+
     def text_list(text: str | None, field: str, limit: int) -> list[str] | None:
         if text is None:
             return None
+        clean(text, field)
         items = list(dict.fromkeys(" ".join(t.split()) for t in text.replace("\n", ",").split(",") if t.strip())
                      ) if field == "labels" else [" ".join(t.split()) for t in text.splitlines() if t.strip()]
         if not items:
@@ -295,7 +303,7 @@ def create_app(service: Service | None = None, **service_args) -> FastAPI:
         from .work import run_edit
 
         svc.require_ready()
-        text = " ".join(text.split())
+        text = clean(text, "text")
         if not text:
             raise ApiError(422, "text: empty; describe the motion, e.g. \"a person jumps\"")
         fmts = formats_list(formats)
@@ -381,7 +389,7 @@ def create_app(service: Service | None = None, **service_args) -> FastAPI:
         if len(files) > L.MAX_FILES:
             raise ApiError(422, f"files: {len(files)} uploaded, at most {L.MAX_FILES}")
         if text is not None:
-            query = " ".join(text.split())
+            query = clean(text, "text")
             if not query:
                 raise ApiError(422, "text: empty; describe the motion to find")
             if gallery == "corpus":

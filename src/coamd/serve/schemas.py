@@ -6,13 +6,24 @@ Every number has its range and every list its length here, so a request outside 
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from . import limits as L
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=L.MAX_TEXT_CHARS)]
+
+def printable(text: str) -> str:
+    """Refuse control characters and lone surrogates (they break files, captions and JSON): one line says so."""
+    bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") and c not in "\t\n\r"), None)
+    if bad is not None:
+        raise ValueError(f"contains the unprintable character U+{ord(bad):04X}")
+    return " ".join(text.split())
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=L.MAX_TEXT_CHARS),
+                 AfterValidator(printable)]
 Seconds = Annotated[float, Field(ge=L.MIN_SECONDS, le=L.MAX_SECONDS, allow_inf_nan=False)]
 Length = Seconds | Literal["auto"]
 Format = Literal["npy", "bvh", "gif", "mp4", "html"]
@@ -20,7 +31,9 @@ Sampler = Literal["euler", "heun", "dopri5"]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    """No unknown fields, no NaN/infinity, no type coercion (``false`` is not 0, ``"3"`` is not 3)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 class SamplingIn(Strict):

@@ -24,6 +24,7 @@ ALLOWED = {
     "demo": {"skeleton", "io", "data", "text", "models", "diffusion", "metrics", "viz", "train", "weights", "tasks"},
     "bench": {"skeleton", "io", "data", "text", "models", "diffusion", "metrics", "viz", "train", "tasks",
               "evaluation", "weights"},
+    "serve": {"skeleton", "io", "viz", "tasks"},
     "cli": None,  # the top layer may import anything
     "__main__": None,
     "weights": set(),

@@ -18,7 +18,8 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import __version__
+import coamd
+
 from ..errors import CoamdError
 from . import API_PREFIX
 from . import limits as L
@@ -102,7 +103,7 @@ def create_app(service: Service | None = None, **service_args) -> FastAPI:
         finally:
             svc.stop()
 
-    app = FastAPI(title="coamd", version=__version__, lifespan=lifespan, responses=COMMON_ERRORS,
+    app = FastAPI(title="coamd", version=coamd.__version__, lifespan=lifespan, responses=COMMON_ERRORS,
                   description="Generate, edit, recognise and retrieve human motion on 3D skeletons. "
                               "Every error is a JSON object with one `error` line.")
     app.state.service = svc
@@ -160,7 +161,7 @@ def create_app(service: Service | None = None, **service_args) -> FastAPI:
         from ..tasks.edit_specs import JOINT_GROUPS, TASKS
 
         b = svc.bundle
-        return InfoOut(version=__version__, bundle=b.meta.get("name"), device=str(b.device),
+        return InfoOut(version=coamd.__version__, bundle=b.meta.get("name"), device=str(b.device),
                        labels=list(b.label_names or []), body_parts=list(JOINT_GROUPS), tasks=list(TASKS),
                        samplers=["euler", "heun", "dopri5"], defaults=dict(b.defaults()),
                        corpus=len(svc.gallery) if svc.gallery is not None else 0,

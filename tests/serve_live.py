@@ -69,3 +69,43 @@ class LiveServer:
                 self.proc.wait(timeout=15)
         if self.proc.stdout:
             self.proc.stdout.close()
+
+
+class RssPeak:
+    """Samples a process's resident memory every 50 ms in a thread: ``start_mb`` and ``peak_mb`` (needs psutil)."""
+
+    def __init__(self, pid: int | None = None, every: float = 0.05) -> None:
+        import threading
+
+        import psutil
+
+        self.proc = psutil.Process(pid or os.getpid())
+        self.start = self.peak = self.proc.memory_info().rss
+        self.every, self._stop = every, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            try:
+                self.peak = max(self.peak, self.proc.memory_info().rss)
+            except psutil.Error:
+                return
+            time.sleep(self.every)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    @property
+    def start_mb(self) -> int:
+        return round(self.start / 2**20)
+
+    @property
+    def peak_mb(self) -> int:
+        return round(self.peak / 2**20)

@@ -10,17 +10,23 @@ draws ten times more at random. Run with ``-s`` to see the counts (docs/serve.md
 from __future__ import annotations
 
 import collections
+import sys
+from pathlib import Path
 
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 pytest.importorskip("fastapi")
+pytest.importorskip("psutil")
 
 from hypothesis import HealthCheck, settings
 
 from coamd.serve import create_app
 from coamd.serve.limits import Limits
 from coamd.serve.service import Service
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serve_live import RssPeak  # the helper beside this file
 
 COUNTS: collections.Counter = collections.Counter()
 
@@ -43,10 +49,12 @@ def fuzz_app(tiny_bundle, tmp_path_factory):
         svc.start(wait=True)
         assert svc.state == "ready", svc.error
         app = create_app(svc)
-        yield app
+        with RssPeak() as rss:
+            yield app
         svc.stop()
     print(f"\nfuzz: {sum(COUNTS.values())} requests, {sum(v for k, v in COUNTS.items() if k >= 500)} 5xx, "
-          f"status counts {dict(sorted(COUNTS.items()))}, {len(queued)} jobs queued")
+          f"status counts {dict(sorted(COUNTS.items()))}, {len(queued)} jobs queued, RSS of the process serving "
+          f"the app {rss.start_mb} MB at the start, peak {rss.peak_mb} MB")
 
 
 def fuzz(app, examples: int, derandomize: bool) -> None:

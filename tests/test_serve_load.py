@@ -21,11 +21,11 @@ import numpy as np
 import pytest
 
 httpx = pytest.importorskip("httpx")
-psutil = pytest.importorskip("psutil")
+pytest.importorskip("psutil")
 pytest.importorskip("fastapi")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve_live import LiveServer  # the helper beside this file
+from serve_live import LiveServer, RssPeak  # the helpers beside this file
 
 CLIENTS = int(os.environ.get("COAMD_LOAD_CLIENTS", "50"))
 REQUESTS = int(os.environ.get("COAMD_LOAD_REQUESTS", "4"))
@@ -106,22 +106,13 @@ def client_run(url: str, i: int, tally: Tally) -> None:
 
 
 def load(url: str, pid: int) -> dict:
-    proc = psutil.Process(pid)
-    rss0 = proc.memory_info().rss
-    peak = [rss0]
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            try:
-                peak[0] = max(peak[0], proc.memory_info().rss)
-            except psutil.Error:
-                return
-            time.sleep(0.05)
-
     tally = Tally()
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    with RssPeak(pid) as rss:
+        out = _load(url, tally)
+    return {**out, "rss_start_mb": rss.start_mb, "rss_peak_mb": rss.peak_mb}
+
+
+def _load(url: str, tally: Tally) -> dict:
     t0 = time.monotonic()
     threads = [threading.Thread(target=client_run, args=(url, i, tally)) for i in range(CLIENTS)]
     for t in threads:
@@ -143,13 +134,10 @@ def load(url: str, pid: int) -> dict:
                 assert c.get(j["urls"]["sample_00.bvh"]).status_code == 200
         health = c.get("/api/v1/health").json()
     seconds = time.monotonic() - t0
-    stop.set()
-    sampler.join(timeout=5)
     return {"clients": CLIENTS, "requests": sum(tally.status.values()), "status": dict(sorted(tally.status.items())),
             "refused_503": tally.refused, "other_5xx": sum(v for k, v in tally.status.items() if k >= 500)
             - tally.refused, "problems": tally.problems, "jobs": dict(states), "accepted_jobs": len(tally.jobs),
-            "rss_start_mb": round(rss0 / 2**20), "rss_peak_mb": round(peak[0] / 2**20), "seconds": round(seconds, 1),
-            "health": health}
+            "seconds": round(seconds, 1), "health": health}
 
 
 def test_fifty_concurrent_clients(tiny_bundle, tmp_path):

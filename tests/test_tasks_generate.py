@@ -104,6 +104,31 @@ def test_guidance_reward_sees_every_decoded_frame(bundle):
         assert not torch.isclose(reward(bundle, z, lengths, e), reward(bundle, z2, lengths, e))
 
 
+def test_guidance_reward_weightings(bundle):
+    """Issue 16: "fused" rewards only cos(f, e) (the embedding MAR aligns with text), "all" is upstream's
+    0.7·cos(f, e) + 0.1 per stream; both are sampling options and steer differently."""
+    import torch.nn.functional as F
+
+    from coamd.tasks.codec import ae_to_mar
+
+    texts, lengths = ["a person walks forward", "someone jumps high"], torch.tensor([12, 8])
+    e = text_targets(bundle, texts)
+    z = torch.randn(2, 12, bundle.generator.latent_dim, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        valid = (torch.arange(12)[None] < lengths[:, None]).float()[..., None]
+        f, fj, fb, fm = bundle.mar.encode(ae_to_mar(bundle, bundle.ae.decode(z * valid)), lengths * bundle.unit_length)
+        cos = [F.cosine_similarity(x, e, dim=-1) for x in (f, fj, fb, fm)]
+        torch.testing.assert_close(reward(bundle, z, lengths, e, "fused"), cos[0])
+        torch.testing.assert_close(reward(bundle, z, lengths, e, "all"),
+                                   0.7 * cos[0] + 0.1 * cos[1] + 0.1 * cos[2] + 0.1 * cos[3])
+    assert sampling_settings(bundle).guidance_reward == "fused"
+    runs = {w: generate_tokens(bundle, texts, [12, 8], 0, sampling_settings(bundle, guidance=3.0, guidance_reward=w))
+            for w in ("fused", "all")}
+    assert not torch.equal(runs["fused"], runs["all"])
+    with pytest.raises(CoamdError, match="--guidance-reward"):
+        sampling_settings(bundle, guidance_reward="streams")
+
+
 def test_chunk_plans_respect_the_segment_limit():
     for n in (1, 49, 50, 97, 300):
         plan = plan_chunks([("a", n)], 49, 5)

@@ -9,7 +9,10 @@ The pieces, one small module each:
 * :mod:`.storage` -- the results folder: server-made ids, atomic result folders, size/age cap;
 * :mod:`.work`    -- what a generate / sequence / edit job does and the files it writes;
 * :mod:`.service` -- the loaded models, the queue and the store, shared by the routes;
-* :mod:`.app`     -- the FastAPI app factory: routes under ``/api/v1``, one-line JSON errors, the page at ``/``.
+* :mod:`.handlers` -- the body-size guard and the one-line JSON error replies;
+* :mod:`.forms`   -- the multipart form fields and their checks;
+* :mod:`.routes_jobs` / :mod:`.routes_search` -- generate, sequence, edit, results / recognize, retrieve, inspect;
+* :mod:`.app`     -- the FastAPI app factory: the page at ``/``, health/ready/info, the routers under ``/api/v1``.
 
 Needs the ``serve`` extra: ``pip install 'coamd[serve]'``.
 """

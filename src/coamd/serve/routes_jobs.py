@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 
 from . import API_PREFIX
 from . import limits as L
@@ -122,8 +123,19 @@ def router(svc) -> APIRouter:
         path = svc.store.file(rid, name) if job.status == "done" else None
         if path is None:
             raise ApiError(404, f"result {rid} has no file {name[:80]!r}")
+        try:                    # an open file survives the size/age cap deleting its folder meanwhile
+            f = open(path, "rb")  # noqa: SIM115 - closed by the generator below
+        except OSError:
+            raise ApiError(404, f"result {rid} has no file {name[:80]!r} (deleted by the size/age limit)") from None
+        headers = {"content-length": str(os.fstat(f.fileno()).st_size)}
         ext = path.suffix[1:]
-        inline = ext in ("html", "gif", "mp4", "json")
-        return FileResponse(path, media_type=MEDIA_TYPES[ext], filename=None if inline else name)
+        if ext not in ("html", "gif", "mp4", "json"):
+            headers["content-disposition"] = f'attachment; filename="{name}"'
+
+        def chunks():
+            with f:
+                while data := f.read(1 << 16):
+                    yield data
+        return StreamingResponse(chunks(), media_type=MEDIA_TYPES[ext], headers=headers)
 
     return api

@@ -96,7 +96,7 @@ class JobQueue:
         while (job := self._q.get()) is not None:
             job.status = "running"
             try:
-                job.info.update(job.run(job) or {})
+                job.info = {**job.info, **(job.run(job) or {})}     # replaced, never mutated: readers see one
                 job.done = job.total
                 job.status = "done"
             except (CoamdError, ApiError) as e:

@@ -106,8 +106,7 @@ def router(svc) -> APIRouter:
         path = read_trajectory(trajectory, svc.store.uploads, svc.limits.max_upload_bytes) if trajectory else None
         s = sampling(SamplingIn(steps=steps, cfg=cfg, sampler=sampler, ode_steps=ode_steps, guidance=guidance))
         job = svc.submit("edit", 1, lambda job: run_edit(svc, job, src, text, task, keep, joints, path, seed, s,
-                                                         cleanup, exact, fmts))
-        job.info["source"] = name
+                                                         cleanup, exact, fmts), info={"source": name})
         return job_out(job)
 
     @api.get("/results/{rid}", response_model=JobOut, tags=["results"])

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, UploadFile
 
+from ..errors import CoamdError
 from . import API_PREFIX
 from . import limits as L
 from .errors import ApiError
@@ -126,7 +127,7 @@ def _results_gallery(svc, limit: int = 256):
             continue
         try:
             ms, _ = svc.result_motions(rid)
-        except ApiError:
+        except (ApiError, CoamdError):      # deleted by the size/age cap meanwhile
             continue
         for i, m in enumerate(ms):
             motions.append(m)

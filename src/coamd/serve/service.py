@@ -112,9 +112,9 @@ class Service:
             raise ApiError(503, f"the models failed to load: {self.error}")
 
     # ------------------------------------------------------------------ jobs and results
-    def submit(self, kind: str, total: int, run) -> Job:
+    def submit(self, kind: str, total: int, run, info: dict | None = None) -> Job:
         self.require_ready()
-        job = Job(self.store.new_id(), kind, run, total=total + 1)   # + writing the files
+        job = Job(self.store.new_id(), kind, run, total=total + 1, info=dict(info or {}))   # + writing the files
         try:
             return self.queue.submit(job)
         except QueueFull as e:

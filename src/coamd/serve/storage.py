@@ -70,9 +70,10 @@ class ResultStore:
             yield tmp
 
     def files(self, rid: str) -> list[str]:
-        folder = self.folder(rid)
-        return sorted(p.name for p in folder.iterdir() if p.is_file() and FILE_RE.match(p.name)) \
-            if folder.is_dir() else []
+        try:
+            return sorted(p.name for p in self.folder(rid).iterdir() if p.is_file() and FILE_RE.match(p.name))
+        except OSError:                     # not there (any more): the cap may delete it at any moment
+            return []
 
     def file(self, rid: str, name: str) -> Path | None:
         """The file ``name`` of result ``rid``, or None when either is not a valid, existing name."""

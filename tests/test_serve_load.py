@@ -153,3 +153,37 @@ def test_fifty_concurrent_clients(tiny_bundle, tmp_path):
     assert out["jobs"] == {"done": out["accepted_jobs"]} and out["accepted_jobs"] > 0
     assert out["health"]["ready"] and out["health"]["queued"] == out["health"]["running"] == 0
     assert out["rss_peak_mb"] - out["rss_start_mb"] < RSS_GROWTH_MB, out
+
+
+@pytest.mark.slow
+def test_load_while_the_size_cap_deletes_results(tiny_bundle, tmp_path):
+    """The same load with a 0.2 MB results cap: results are deleted while clients poll and download them;
+    still no 5xx but the 503 refusals, and a deleted result is a 404, not an error."""
+    server = LiveServer(tiny_bundle, tmp_path / "results", "--results-mb", "0.2")
+    try:
+        tally = Tally()
+        threads = [threading.Thread(target=client_run, args=(server.url, i, tally)) for i in range(CLIENTS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=300)
+        gone = 0
+        with httpx.Client(base_url=server.url, timeout=60) as c:
+            for rid in tally.jobs:
+                for _ in range(600):
+                    r = c.get(f"/api/v1/results/{rid}")
+                    tally.add(r, "poll")
+                    if r.status_code == 404 or r.json()["status"] in ("done", "failed"):
+                        break
+                    time.sleep(0.05)
+                if r.status_code == 404:
+                    gone += 1
+                    continue
+                assert r.json()["status"] == "done", r.text
+                for url in r.json()["urls"].values():
+                    tally.add(c.get(url), "download")
+        print(f"\nload with a 0.2 MB cap: {sum(tally.status.values())} requests, status {dict(sorted(tally.status.items()))},"
+              f" {len(tally.jobs)} jobs accepted, {gone} deleted by the cap before they were read")
+        assert tally.problems == [] and not any(s >= 500 and s != 503 for s in tally.status)
+    finally:
+        server.close()

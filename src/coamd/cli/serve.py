@@ -35,7 +35,7 @@ def register(sub) -> None:
                    help="largest request body, uploads included (default: 20)")
     p.add_argument("--results", metavar="DIR", default=None,
                    help="folder for results (default: a temporary folder removed at exit); emptied at start-up")
-    p.add_argument("--results-mb", type=number(1, 10**7), default=500.0, metavar="MB",
+    p.add_argument("--results-mb", type=number(0.1, 10**7), default=500.0, metavar="MB",
                    help="results folder size cap; the oldest results are deleted past it (default: 500)")
     p.add_argument("--results-hours", type=number(0.001, 10**5), default=24.0, metavar="H",
                    help="finished results are deleted after this many hours (default: 24)")

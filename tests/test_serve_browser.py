@@ -188,6 +188,44 @@ def test_recognise_real_bvh(live, realdata):
     drv.save_screenshot(str(tmp / "serve_recognise.png"))
 
 
+def test_edit_an_uploaded_file(live):
+    """The Edit tab: upload a motion, read its length onto the timeline, keep a range and the legs, edit."""
+    import numpy as np
+    from selenium.webdriver.common.by import By
+
+    server, drv, tmp, _ = live
+    rng = np.random.default_rng(0)
+    pose = rng.normal(0, 0.3, (1, 22, 3)) + np.array([0, 1.0, 0])
+    motion = pose + np.cumsum(rng.normal(0, 0.005, (60, 22, 3)), axis=0)          # 3 s at 20 fps
+    np.save(tmp / "upload.npy", motion.astype(np.float32))
+    drv.get(server.url + "/")
+    until(lambda: "ok" in drv.find_element(By.ID, "ready").get_attribute("class"), "the page to say ready")
+    drv.find_element(By.CSS_SELECTOR, "#tabs button[data-tab='edit']").click()
+    drv.find_element(By.ID, "edit-file").send_keys(str(tmp / "upload.npy"))
+    until(lambda: drv.find_element(By.ID, "edit-duration").text == "source: 3.00 s", "the upload's length")
+    drv.find_element(By.ID, "edit-text").send_keys("a person jumps")
+    drv.find_element(By.ID, "range-add").click()                        # keep 0-25 % = 0-0.75 s
+    assert drv.find_element(By.ID, "range-label").text == "0.00\u20130.75 s"
+    assert len(drv.find_elements(By.CSS_SELECTOR, "#timeline-ranges div:not(.cursor)")) == 1
+    drv.find_element(By.CSS_SELECTOR, "input.part[value='lower']").click()
+    drv.find_element(By.ID, "edit-run").click()
+    until(lambda: drv.find_element(By.ID, "status").text == "done" or drv.find_element(By.ID, "error").is_displayed(),
+          "the edit", timeout=600)
+    error = drv.find_element(By.ID, "error")
+    assert not error.is_displayed(), error.text
+    assert drv.find_element(By.ID, "result-title").text == "edit: a person jumps"
+    assert "kept frames error cm" in drv.find_element(By.ID, "report").text
+    files = {a.get_attribute("data-file") for a in drv.find_elements(By.CSS_SELECTOR, "#downloads a")}
+    assert {"edited.bvh", "edited.npy", "report.json"} <= files
+    drv.switch_to.frame(drv.find_element(By.ID, "viewer"))
+    try:
+        titles = until(lambda: [e.text for e in drv.find_elements(By.CSS_SELECTOR, ".panel .caption")], "the panels")
+        assert titles == ["source", "a person jumps"]
+    finally:
+        drv.switch_to.default_content()
+    drv.save_screenshot(str(tmp / "serve_edit.png"))
+
+
 # ------------------------------------------------------------------------------------------------ screenshot
 def main() -> int:
     p = argparse.ArgumentParser(description="make the README screenshot of the coamd serve page (the test's steps)")

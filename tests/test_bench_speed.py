@@ -26,7 +26,7 @@ def test_cli_json_has_times_settings_and_nfe(capsys):
     assert doc["device"] == "cpu" and doc["threads"] == 1 and doc["torch"] == torch.__version__
     assert doc["frames"] == 40 and doc["tokens"] == 10 and doc["cfg_batched"] is True
     assert doc["sampling"] == {"steps": 3, "cfg": 4.5, "sampler": "euler", "ode_steps": 2, "guidance": 0.0,
-                               "batch_size": 32}
+                               "guidance_reward": "fused", "batch_size": 32}
     (run,) = doc["runs"]
     assert run["batch"] == 1 and len(run["seconds_per_batch"]) == 2
     assert run["seconds_per_motion"] == pytest.approx(sum(run["seconds_per_batch"]) / 2) and run["seconds_per_motion"] > 0

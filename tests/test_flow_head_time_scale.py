@@ -168,6 +168,11 @@ def test_bundled_generator_output_is_bit_for_bit_unchanged():
     head.time = PreFieldTimeEmbedder(head.time.mlp, head.time.freq_dim)
     cond = torch.randn(3, now.config("generator").text.sentence_dim, generator=torch.Generator().manual_seed(0))
     lengths = torch.tensor([5, 9, 12])
-    outs = [b.generator.generate(cond, lengths, steps=4, cfg=2.5, sampler="euler", ode_steps=4,
-                                 generator=torch.Generator().manual_seed(3)) for b in (now, before)]
-    assert torch.equal(outs[0], outs[1])
+    def run(b):
+        return b.generator.generate(cond, lengths, steps=4, cfg=2.5, sampler="euler", ode_steps=4,
+                                    generator=torch.Generator().manual_seed(3))
+
+    assert now.generator is not before.generator
+    assert torch.equal(run(now), run(before))
+    now.generator.head.time.scale = 1.0                                      # the paper convention differs
+    assert not torch.equal(run(now), run(before))

@@ -263,6 +263,7 @@ def set_text_weight(bundle, weight: float | None) -> None:
 
 
 # the corpus val split under the rig/cut/noise shifts of real capture (coamd.data.augment), fixed seeds
+PHRASED_ROUNDS = 3
 VAL_SHIFT = "placement=1,bones=0.5,warp=0.5,crop=1,crop_min_share=0.35,idle=0.5,yaw=0.5,noise=0.5,max_frames=2000"
 
 
@@ -270,9 +271,9 @@ def corpus_val_sets(corpus: Path) -> dict[str, tuple[list, list[str], np.ndarray
     """Three zero-shot tasks on the corpus **val** split (model selection; no real data).
 
     ``names``: labelled val clips against the 44 label names. ``shifted``: the same clips after
-    ``VAL_SHIFT`` (one seed per clip). ``phrased``: single-action val clips against label lists
-    written as sentences -- per label, the first caption of its first single-action val clip (that
-    clip is left out) -- i.e. labels worded as the model never saw them as labels.
+    ``VAL_SHIFT`` (one seed per clip). ``phrased1..3``: single-action val clips against label lists
+    written as sentences -- in round n, per label, the first caption of its n-th single-action val
+    clip (that clip is left out) -- i.e. labels worded as the model never saw them as labels.
     """
     from coamd.data import MotionTextIndex
     from coamd.data.augment import MotionAugment
@@ -287,22 +288,21 @@ def corpus_val_sets(corpus: Path) -> dict[str, tuple[list, list[str], np.ndarray
     shift = MotionAugment.from_string(VAL_SHIFT)
     shifted = [shift(np.asarray(m, np.float32), np.random.default_rng(1000 + i), allow_short_crop=len(idx[r].labels) == 1)[0]
                for i, (m, r) in enumerate(zip(motions, rows))]
-    reps: dict[int, str] = {}
-    keep = []
+    out = {"names": (motions, names, targets), "shifted": (shifted, names, targets)}
+    by_class: dict[int, list[int]] = {}
     for i, r in enumerate(rows):
         if len(idx[r].labels) == 1:
-            k = idx[r].labels[0]
-            if k in reps:
-                keep.append(i)
-            else:
-                reps[k] = idx[r].captions[0].text
-    order = sorted(reps)
-    pos = {k: j for j, k in enumerate(order)}
-    phrased = np.zeros((len(keep), len(order)), bool)
-    for j, i in enumerate(keep):
-        phrased[j, pos[idx[rows[i]].labels[0]]] = True
-    return {"names": (motions, names, targets), "shifted": (shifted, names, targets),
-            "phrased": ([motions[i] for i in keep], [reps[k] for k in order], phrased)}
+            by_class.setdefault(idx[r].labels[0], []).append(i)
+    for round_ in range(PHRASED_ROUNDS):        # round n: the n-th clip of each class gives its label text
+        reps = {k: idx[rows[m[round_]]].captions[0].text for k, m in by_class.items() if len(m) > round_}
+        order = sorted(reps)
+        pos = {k: j for j, k in enumerate(order)}
+        keep = [i for k, m in by_class.items() if k in pos for n, i in enumerate(m) if n != round_]
+        phrased = np.zeros((len(keep), len(order)), bool)
+        for j, i in enumerate(keep):
+            phrased[j, pos[idx[rows[i]].labels[0]]] = True
+        out[f"phrased{round_ + 1}"] = ([motions[i] for i in keep], [reps[k] for k in order], phrased)
+    return out
 
 
 def cmd_select(args) -> None:
@@ -327,8 +327,9 @@ def cmd_select(args) -> None:
             for w in weights:
                 hit = targets[np.arange(len(targets)), ((1 - w) * a + w * b).argmax(1).numpy()]
                 row.setdefault(w, {})[name] = float(hit.mean())
-        for w in weights:
-            row[w]["mean"] = float(np.mean([row[w][n] for n in sets]))
+        for w in weights:       # names, shifted and phrased (its rounds averaged) count equally
+            phr = float(np.mean([v for n, v in row[w].items() if n.startswith("phrased")]))
+            row[w]["mean"] = float(np.mean([row[w]["names"], row[w]["shifted"], phr]))
             print(f"{ck}  w={w:.2f}  " + "  ".join(f"{n} {v:.3f}" for n, v in row[w].items()), flush=True)
         table[ck] = row
     best = max(((ck, w) for ck in table for w in weights), key=lambda cw: table[cw[0]][cw[1]]["mean"])

@@ -1,0 +1,56 @@
+#!/usr/bin/env python
+"""Put a MAR training checkpoint into a bundle folder as its ``mar.pt`` (fp16, as make_bundle stores parts).
+
+    python scripts/ship_mar.py RUN/checkpoints/step_50.pt src/coamd/weights/cpu-small [--label-text-weight 0.5]
+
+The checkpoint's label list must equal the bundle's ``labels.txt``. ``--label-text-weight`` sets the
+stored MAR config's tower-B share of label scores (chosen by ``scripts/domain_gap.py select`` on the
+corpus val split). ``bundle.json``'s ``sources.mar`` records where the part came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+from coamd.atomic import atomic_open, atomic_path
+from coamd.models import load_checkpoint
+from coamd.tasks.bundling import _strip
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("checkpoint")
+    p.add_argument("bundle")
+    p.add_argument("--label-text-weight", type=float, default=None)
+    args = p.parse_args(argv)
+    src, out = Path(args.checkpoint), Path(args.bundle)
+    _, payload = load_checkpoint(src)
+    if payload.get("kind") != "mar":
+        sys.exit(f"{src}: a {payload.get('kind')} checkpoint, not mar")
+    labels = [ln.strip() for ln in (out / "labels.txt").read_text(encoding="utf-8").splitlines() if ln.strip()]
+    if list(payload["extra"]["label_names"]) != labels:
+        sys.exit(f"{src}: its label list differs from {out / 'labels.txt'}")
+    if args.label_text_weight is not None:
+        if not 0.0 <= args.label_text_weight <= 1.0:
+            sys.exit(f"--label-text-weight: must be between 0 and 1, got {args.label_text_weight}")
+        payload["model_config"]["mar"]["label_text_weight"] = float(args.label_text_weight)
+    part = _strip(payload, "mar", fp16=True)
+    with atomic_path(out / "mar.pt") as f:
+        torch.save(part, f)
+    meta = json.loads((out / "bundle.json").read_text(encoding="utf-8"))
+    meta.setdefault("sources", {})["mar"] = {"path": str(src), "step": int(payload["train"]["step"])}
+    with atomic_open(out / "bundle.json", "w", encoding="utf-8") as f:
+        json.dump(meta, f, indent=2)
+        f.write("\n")
+    print(f"{out / 'mar.pt'} <- {src} (step {meta['sources']['mar']['step']}, "
+          f"label_text_weight {payload['model_config']['mar'].get('label_text_weight', 0.0)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -474,6 +474,19 @@ def test_store_prunes_by_age_and_size(tmp_path):
         sorted(p.name for p in again.root.iterdir()) == [".coamd-serve", ".uploads"]
 
 
+def test_idle_service_prunes_by_age(tiny_bundle, tmp_path):
+    svc = Service(checkpoint=tiny_bundle, results=tmp_path / "r", limits=Limits(results_age_s=1.0, prune_every_s=0.05))
+    with TestClient(create_app(svc)) as c:
+        wait_ready(c)
+        rid = wait_job(c, c.post(f"{API}/generate", json={"texts": ["walk"], "lengths": 1}).json()["id"])["id"]
+        assert c.get(f"{API}/results/{rid}").status_code == 200 and (svc.store.root / rid).is_dir()
+        deadline = time.monotonic() + 30                  # no job finishes after it: the janitor must delete it
+        while c.get(f"{API}/results/{rid}").status_code != 404 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert_error(c.get(f"{API}/results/{rid}"), 404, c)
+        assert not (svc.store.root / rid).exists()
+
+
 def test_service_prunes_results_over_the_cap(tiny_bundle, tmp_path):
     limits = Limits(results_mb=0.001)                     # ~1 KB: every finished result is over it
     with TestClient(create_app(Service(checkpoint=tiny_bundle, results=tmp_path / "r", limits=limits))) as c:

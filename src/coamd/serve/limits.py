@@ -28,6 +28,7 @@ class Limits:
     queue_size: int = 16                # jobs waiting or running; more -> 503 with Retry-After
     results_mb: float = 500.0           # the results folder is pruned (oldest first) past this size
     results_age_s: float = 24 * 3600.0  # finished results older than this are deleted
+    prune_every_s: float = 60.0         # how often an idle server applies the age limit
     max_jobs: int = 1000                # job records kept (oldest finished ones are forgotten first)
     busy_wait_s: float = 30.0           # a recognize/retrieve call waits this long for a free model slot
 

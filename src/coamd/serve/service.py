@@ -57,6 +57,7 @@ class Service:
         self._ready = threading.Event()
         self._prune_lock = threading.Lock()
         self._started = self._stopped = False
+        self._stop = threading.Event()
 
     # ------------------------------------------------------------------ life cycle
     def start(self, wait: bool = False) -> None:
@@ -65,6 +66,7 @@ class Service:
             if not self._started:
                 self._started = True
                 threading.Thread(target=self._load, name="coamd-serve-load", daemon=True).start()
+                threading.Thread(target=self._janitor, name="coamd-serve-janitor", daemon=True).start()
                 self.queue.start()
         if wait:
             self._ready.wait()
@@ -74,6 +76,7 @@ class Service:
             if self._stopped or not self._started:
                 return
             self._stopped = True
+        self._stop.set()
         self.queue.stop()
         self.store.close()
 
@@ -140,6 +143,14 @@ class Service:
             raise ApiError(422, f"{field}: result {rid} has no motions (deleted by the size/age limit)")
         items = load_motions(path)
         return [m.joints for m in items], [str(m.meta.get("text", "")) for m in items]
+
+    def _janitor(self) -> None:
+        """Apply the age limit on an idle server too (finishing jobs prune as well)."""
+        while not self._stop.wait(self.limits.prune_every_s):
+            try:
+                self.prune()
+            except Exception:
+                log.exception("pruning the results folder failed")
 
     def prune(self) -> None:
         with self._prune_lock:

@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -40,6 +41,8 @@ class LiveServer:
         if not self.url:
             self.close()
             raise RuntimeError("coamd serve did not print its URL:\n" + "\n".join(self.lines))
+        self._drainer = threading.Thread(target=self._drain, daemon=True)  # a full pipe would block the server
+        self._drainer.start()
         while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(self.url + "/api/v1/ready", timeout=5) as r:
@@ -50,6 +53,10 @@ class LiveServer:
             time.sleep(0.2)
         self.close()
         raise RuntimeError(f"coamd serve at {self.url} was not ready within {timeout:.0f} s")
+
+    def _drain(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip())
 
     @property
     def pid(self) -> int:
@@ -67,7 +74,10 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=15)
-        if self.proc.stdout:
+        drainer = getattr(self, "_drainer", None)
+        if drainer is not None:
+            drainer.join(timeout=5)                         # the pipe's end is reached once the server is gone
+        if self.proc.stdout and (drainer is None or not drainer.is_alive()):
             self.proc.stdout.close()
 
 

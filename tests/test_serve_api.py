@@ -112,7 +112,10 @@ def test_health_ready_info_page_and_schema(client):
         assert f"{API}/{path}" in schema["paths"], path
     gen = schema["components"]["schemas"]["GenerateIn"]["properties"]
     assert gen["samples"]["maximum"] == 8 and gen["texts"]["maxItems"] == 8
-    assert "swagger" in client.get("/docs").text.lower()
+    docs = client.get("/docs").text
+    assert "/static/swagger/swagger-ui-bundle.js" in docs and "https://" not in docs      # offline API docs
+    assert client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
+    assert_error(client.get("/redoc"), 404)
     page = client.get("/")
     assert page.status_code == 200 and 'id="prompt"' in page.text and "/static/app.js" in page.text
     assert "cdn" not in page.text.lower() and "https://" not in page.text

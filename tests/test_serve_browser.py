@@ -226,6 +226,18 @@ def test_edit_an_uploaded_file(live):
     drv.save_screenshot(str(tmp / "serve_edit.png"))
 
 
+def test_api_docs_render_without_network(live):
+    """/docs is Swagger UI from the package: it lists every operation with no CDN to reach."""
+    from selenium.webdriver.common.by import By
+
+    server, drv, tmp, _ = live
+    drv.get(server.url + "/docs")
+    ops = until(lambda: drv.find_elements(By.CSS_SELECTOR, ".opblock-summary-path"), "the operations in /docs")
+    paths = {e.get_attribute("data-path") or e.text for e in ops}
+    assert {"/api/v1/generate", "/api/v1/edit", "/api/v1/recognize", "/api/v1/retrieve"} <= paths, paths
+    drv.save_screenshot(str(tmp / "serve_docs.png"))
+
+
 # ------------------------------------------------------------------------------------------------ screenshot
 def main() -> int:
     p = argparse.ArgumentParser(description="make the README screenshot of the coamd serve page (the test's steps)")

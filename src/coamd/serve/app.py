@@ -13,6 +13,7 @@ import contextlib
 from importlib import resources
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -40,6 +41,7 @@ def create_app(service: Service | None = None, **service_args) -> FastAPI:
             svc.stop()
 
     app = FastAPI(title="coamd", version=coamd.__version__, lifespan=lifespan, responses=COMMON_ERRORS,
+                  docs_url=None, redoc_url=None,                    # /docs below: Swagger UI from the package
                   description="Generate, edit, recognise and retrieve human motion on 3D skeletons. "
                               "Every error is a JSON object with one `error` line.")
     app.state.service = svc
@@ -50,6 +52,14 @@ def create_app(service: Service | None = None, **service_args) -> FastAPI:
         return HTMLResponse(STATIC.joinpath("index.html").read_text(encoding="utf-8"))
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """Interactive API docs with the Swagger UI shipped in the package (no CDN)."""
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title="coamd API",
+                                   swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger/swagger-ui.css",
+                                   swagger_favicon_url="/static/swagger/favicon-32x32.png")
 
     @app.get(f"{API_PREFIX}/health", response_model=HealthOut, tags=["service"])
     def health() -> HealthOut:

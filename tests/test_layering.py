@@ -81,3 +81,8 @@ def test_imports_point_one_way():
         if bad:
             problems.append(f"{path.relative_to(SRC)} ({layer}) imports {sorted(bad)}")
     assert not problems, "layering violations:\n" + "\n".join(problems)
+
+
+def test_format_owners_sit_low():
+    """The samples.npz owner imports nothing above the skeleton: every layer may read/write it."""
+    assert _imported_layers(SRC / "io" / "samples.py") <= CORE | {"skeleton"}

@@ -312,24 +312,16 @@ def _cleanup_settings(args: argparse.Namespace, settings: dict) -> bool:
 
 def _read_samples(path: str, bundle: Any) -> tuple[list, list[str]]:
     """Motions (list of (T_i, J, 3)) and texts of a ``samples.npz`` written by ``coamd generate``."""
-    import numpy as np
-
     from ..errors import CoamdError
+    from ..io import read_samples
 
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            motions, lengths, texts = z["motions"], z["lengths"], [str(t) for t in z["texts"]]
-    except FileNotFoundError:
-        raise CoamdError(f"--samples {path}: no such file") from None
-    except KeyError as e:
-        raise CoamdError(f"--samples {path}: not a samples.npz (no {e} array)") from None
-    except (OSError, ValueError) as e:
-        raise CoamdError(f"--samples {path}: not a readable .npz ({' '.join(str(e).split())})") from None
-    J = bundle.skeleton.num_joints
-    if motions.ndim != 4 or motions.shape[2:] != (J, 3) or not len(lengths) == len(motions) == len(texts):
-        raise CoamdError(f"--samples {path}: expected motions (N, T, {J}, 3) with N lengths and texts, "
-                         f"got {motions.shape}")
-    return [motions[i, : int(n)].astype(np.float32) for i, n in enumerate(lengths)], texts
+    samples = read_samples(path, "--samples")
+    if samples.skeleton != bundle.skeleton.name:
+        raise CoamdError(f"--samples {path}: {samples.skeleton} motions, but the checkpoint is for "
+                         f"{bundle.skeleton.name}")
+    if abs(samples.fps - bundle.fps) > 1e-6:
+        raise CoamdError(f"--samples {path}: motions at {samples.fps:g} fps, the checkpoint works at {bundle.fps:g}")
+    return samples.motions, samples.texts
 
 
 def _recognition(args: argparse.Namespace, bundle: Any, source: Any, settings: dict,

@@ -7,6 +7,8 @@
 from .load import SUPPORTED_EXTENSIONS, load_motion, load_motions
 from .motion import LoadedMotion
 from .retarget import UNITS
+from .samples import SAMPLES_FILE, Samples, is_samples, read_samples, write_samples
 
-__all__ = ["SUPPORTED_EXTENSIONS", "UNITS", "LoadedMotion", "load_motion", "load_motions"]
+__all__ = ["SAMPLES_FILE", "SUPPORTED_EXTENSIONS", "UNITS", "LoadedMotion", "Samples", "is_samples", "load_motion",
+           "load_motions", "read_samples", "write_samples"]
 from .bvh_write import save_bvh as save_bvh  # the BVH exporter (coamd export)

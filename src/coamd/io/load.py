@@ -24,6 +24,7 @@ from .ntu import NTU_FPS, main_actor, ntu_to_smpl, read_ntu_bodies
 from .retarget import rig_to_smpl, unit_scale
 from .rig_names import guess_rig_style
 from .rigs import check_mapping, load_mapping_file
+from .samples import is_samples, read_samples
 
 # per-format size limits: far above any real clip, far below what would exhaust memory
 MAX_FILE_BYTES = {".npy": 2**31, ".npz": 2**31, ".bvh": 2**29, ".amc": 2**29, ".skeleton": 2**29}
@@ -129,8 +130,31 @@ def _finish(joints: np.ndarray, where: str, src_fps: float, fps: float, canonica
     return canonicalize(x, SMPL22) if canonical else x.astype(np.float32)
 
 
+def _load_samples(path: Path, units: str | None, fps: float, canonical: bool, source_fps: float | None,
+                  first_only: bool) -> list[LoadedMotion]:
+    """The motions of a ``samples.npz`` (read by `coamd.io.samples.read_samples`, the format's one reader)."""
+    samples = read_samples(path)
+    if samples.skeleton != SMPL22.name:
+        raise MotionFormatError(f"{path}: holds {samples.skeleton!r} motion; only {SMPL22.name} joints load here")
+    scale, unit = 1.0, "m"
+    if units is not None:
+        unit, scale = unit_scale(units, f"{path}: units")
+    src_fps = source_fps or samples.fps
+    out = []
+    for i, (x, text) in enumerate(zip(samples.motions, samples.texts)):
+        if first_only and i:
+            break
+        joints = _finish(np.asarray(x, dtype=np.float64) * scale, f"{path} [motion {i}]", src_fps, fps, canonical)
+        meta = {"path": str(path), "format": "npz", "rig": SMPL22.name, "units": unit, "source_fps": src_fps,
+                "source_frames": int(x.shape[0]), "index": i, "text": text}
+        out.append(LoadedMotion(joints, float(fps), meta))
+    return out
+
+
 def _load_arrays(path: Path, units: str | None, fps: float, canonical: bool, source_fps: float | None,
                  first_only: bool) -> list[LoadedMotion]:
+    if path.suffix.lower() == ".npz" and is_samples(path):
+        return _load_samples(path, units, fps, canonical, source_fps, first_only)
     try:
         data = np.load(path, allow_pickle=False)
     except ValueError as e:

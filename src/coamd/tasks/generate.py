@@ -173,6 +173,7 @@ class GenerationResult:
     segments: list[list[int]] = field(default_factory=list)
     fps: float = 20.0
     cleaned: bool = False           # whether the cleanup stage (:mod:`.cleanup`) was applied
+    skeleton: str = "smpl22"        # the bundle's skeleton (samples.npz records it)
 
     def __len__(self) -> int:
         return len(self.motions)
@@ -287,4 +288,4 @@ def generate(bundle: Bundle, texts: Sequence[str] | str, lengths: LengthArg | Se
     return GenerationResult(motions=finish(bundle, [m for m in motions if m is not None], cleanup),
                             texts=[t for t in texts for _ in range(num_samples)],
                             seeds=[seed + j for j in range(N)], config=config, segments=segments, fps=bundle.fps,
-                            cleaned=cleanup)
+                            cleaned=cleanup, skeleton=bundle.skeleton.name)

@@ -200,4 +200,5 @@ def generate_sequence(bundle: Bundle, texts: Sequence[str], lengths: LengthArg |
               "device": str(bundle.device)}
     joined = "; ".join(texts)
     return GenerationResult(motions=finish(bundle, motions, cleanup), texts=[joined] * num_samples, seeds=seeds,
-                            config=config, segments=[list(starts) for _ in motions], fps=bundle.fps, cleaned=cleanup)
+                            config=config, segments=[list(starts) for _ in motions], fps=bundle.fps, cleaned=cleanup,
+                            skeleton=bundle.skeleton.name)

@@ -3,10 +3,8 @@
 Everything goes into a folder built under a temporary name and renamed into place at the end
 (``coamd.atomic.atomic_dir``), so an error or Ctrl-C leaves no half-written output folder.
 
-``samples.npz`` (what ``coamd eval``/``render``/``export`` read): ``motions`` (N, T_max, J, 3) float32
-zero-padded, ``lengths`` (N,) frames, ``texts`` (N,), ``seeds`` (N,), ``fps``, ``skeleton``,
-``segments`` (N, S) start frame of each chained segment (-1 padded) and ``config`` (the resolved
-settings as a YAML string).
+``samples.npz`` (what ``coamd eval``/``render``/``export`` read) is written by
+`coamd.io.samples.write_samples`, which documents its arrays.
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ import numpy as np
 import yaml
 from tqdm.auto import tqdm
 
-from ..atomic import atomic_dir, atomic_open, save_npy, save_npz
+from ..atomic import atomic_dir, atomic_open, save_npy
 from ..errors import CoamdError
 
 FORMATS = ("npy", "bvh", "gif", "mp4", "html", "png")
@@ -67,6 +65,8 @@ def write_motion(folder: Path, stem: str, joints: np.ndarray, formats: Sequence[
 def save_generation(result, out_dir: str | os.PathLike, formats: Sequence[str] = ("npy", "gif"),
                     overwrite: bool = False, progress: bool | None = None) -> Path:
     """Write a ``GenerationResult``: per sample ``NNN_<text>.<fmt>`` files plus ``samples.npz``."""
+    from ..io.samples import SAMPLES_FILE, write_samples
+
     formats = parse_formats(formats)
     out = Path(out_dir)
     with atomic_dir(out, overwrite=overwrite) as tmp:
@@ -75,15 +75,11 @@ def save_generation(result, out_dir: str | os.PathLike, formats: Sequence[str] =
                    disable=progress is False or (progress is None and (len(items) < 2 or formats == ["npy"])))
         for i, (m, text, seed) in bar:
             write_motion(tmp, f"{i:03d}_{slug(text)}", m, formats, result.fps, title=text)
-        S = max((len(s) for s in result.segments), default=1)
-        segments = np.full((len(result.motions), S), -1, np.int64)
-        for i, s in enumerate(result.segments):
-            segments[i, : len(s)] = s
-        save_npz(tmp / "samples.npz", motions=result.padded(), lengths=np.array(result.lengths, np.int64),
-                 texts=np.array(result.texts, dtype=str), seeds=np.array(result.seeds, np.int64),
-                 fps=np.array(result.fps, np.float32), skeleton=np.array("smpl22"), segments=segments,
-                 cleanup=np.array(bool(getattr(result, "cleaned", False))),
-                 config=np.array(yaml.safe_dump(result.config, sort_keys=False)))
+        write_samples(tmp / SAMPLES_FILE, result.motions, result.texts, fps=result.fps,
+                      skeleton=getattr(result, "skeleton", "smpl22"), seeds=result.seeds,
+                      segments=result.segments or [[] for _ in result.motions],
+                      cleanup=bool(getattr(result, "cleaned", False)),
+                      config=yaml.safe_dump(result.config, sort_keys=False))
     return out
 
 

@@ -102,16 +102,28 @@ def ensure_corpus(folder: str | os.PathLike, clips: int = DEFAULT_CORPUS["clips"
     return resolve_data(f"synth:{folder}")
 
 
+REALDATA_ENV = "COAMD_REALDATA"
+
+
 def find_realdata(path: str | os.PathLike | None = None) -> tuple[Path | None, str]:
-    """(folder, "") of the real recognition data, or (None, the reason it is missing)."""
+    """(folder, "") of the real recognition data, or (None, the reason it is missing).
+
+    ``--realdata PATH``, else ``$COAMD_REALDATA``, else ``../shared/realdata`` relative to the
+    working directory (the repository checkout's layout); never a path derived from where the
+    package is installed.
+    """
     if path is not None:
         p = Path(path).expanduser()
         return (p, "") if p.is_dir() else (None, f"--realdata {p}: no such folder")
-    repo = Path(__file__).resolve().parents[3]             # src/coamd/bench/context.py -> repository root
-    for cand in (repo.parent / "shared" / "realdata", Path.cwd().parent / "shared" / "realdata"):
-        if cand.is_dir():
-            return cand, ""
-    return None, "no real motion data (../shared/realdata beside the repository; pass --realdata PATH)"
+    env = os.environ.get(REALDATA_ENV)
+    if env:
+        p = Path(env).expanduser()
+        return (p, "") if p.is_dir() else (None, f"${REALDATA_ENV}={p}: no such folder")
+    cand = Path.cwd().parent / "shared" / "realdata"
+    if cand.is_dir():
+        return cand, ""
+    return None, (f"absent: no real motion data (pass --realdata PATH or set ${REALDATA_ENV}; "
+                  "../shared/realdata from the working directory was not found)")
 
 
 def realdata_source(root: Path, kind: str) -> tuple[DataSource | None, str]:

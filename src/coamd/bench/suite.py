@@ -472,8 +472,9 @@ def _now() -> str:
 
 
 def git_commit() -> str:
-    """The repository's HEAD commit (with ``+dirty`` when the source differs), or "unknown"."""
-    repo = Path(__file__).resolve().parents[3]
+    """HEAD of the git checkout that holds this package (``+dirty`` when its source differs), or "unknown"
+    (an installed package is in no checkout: git, asked from the package folder, finds none)."""
+    repo = Path(__file__).resolve().parent
     try:
         head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short=12", "HEAD"], capture_output=True,
                               text=True, timeout=10, check=True).stdout.strip()

@@ -41,8 +41,9 @@ def add_options(p: argparse.ArgumentParser) -> None:
                                                      "then coamd/weights/evaluator)")
     p.add_argument("--data", default=None, help="corpus (default: synthesise the default 5000-clip corpus, seed 0, "
                                                 "into OUT/corpus once)")
-    p.add_argument("--realdata", default=None, help="real recognition data folder (default: ../shared/realdata "
-                                                    "beside the repository; skipped with a reason when absent)")
+    p.add_argument("--realdata", default=None, help="real recognition data folder (default: $COAMD_REALDATA, else "
+                                                    "../shared/realdata from the working directory; skipped with a "
+                                                    "reason when absent)")
     p.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
                    help="override suite settings, e.g. repeats=5 limit=256 sweep=[euler:4,dopri5]")
     p.add_argument("--force", action="store_true", help="recompute cached sections")

@@ -101,8 +101,8 @@ def _sampling(p: argparse.ArgumentParser) -> None:
 
 def _realdata(p: argparse.ArgumentParser) -> None:
     p.add_argument("--realdata", default=None, help="real captured motion for the physics reference row (default: "
-                                                    "../shared/realdata beside the repository; skipped with a "
-                                                    "reason when absent)")
+                                                    "$COAMD_REALDATA, else ../shared/realdata from the working "
+                                                    "directory; skipped with a reason when absent)")
     p.add_argument("--no-realdata", action="store_true", help="leave out the real captured reference row")
 
 

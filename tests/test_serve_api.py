@@ -374,6 +374,12 @@ def test_unknown_and_path_like_ids(client, done, tmp_path):
     assert_error(client.get(f"{API}/results/{rid}/evil.json"), 404, client)
     (store.root / rid / "evil.json").unlink()
     assert_error(client.post(f"{API}/results/{rid}"), 405, client)
+    other = client.post(f"{API}/generate", json={"texts": ["walk"], "lengths": 1, "formats": ["npy"]}).json()["id"]
+    assert wait_job(client, other)["status"] == "done"
+    (store.root / other / "samples.npz").write_bytes(b"PK\x03\x04 damaged")
+    msg = assert_error(client.post(f"{API}/edit", data={"text": "x", "task": "inpaint", "source_id": other}), 422,
+                       client)
+    assert msg.startswith(f"source_id: result {other}: ") and str(store.root) not in msg, msg
 
 
 # ------------------------------------------------------------------------------------------------ queue and jobs

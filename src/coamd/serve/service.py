@@ -130,19 +130,22 @@ class Service:
         return job
 
     def result_motions(self, rid: str, field: str = "source_id") -> tuple[list[np.ndarray], list[str]]:
-        """The motions of a finished result and their titles (what ``samples.npz`` holds)."""
-        from ..io import load_motions
+        """The motions of a finished result and their titles (what its ``samples.npz`` holds)."""
+        from ..io import SAMPLES_FILE, read_samples
 
         job = self.queue.get(rid) if is_id(rid) else None
         if job is None:
             raise ApiError(422, f"{field}: no result with id {rid[:40]!r}")
         if job.status != "done":
             raise ApiError(422, f"{field}: result {rid} is {job.status}, not done")
-        path = self.store.file(rid, "samples.npz")
+        path = self.store.file(rid, SAMPLES_FILE)
         if path is None:
             raise ApiError(422, f"{field}: result {rid} has no motions (deleted by the size/age limit)")
-        items = load_motions(path)
-        return [m.joints for m in items], [str(m.meta.get("text", "")) for m in items]
+        try:
+            samples = read_samples(path)
+        except CoamdError as e:                       # damaged, or deleted by the cap meanwhile: no server path shown
+            raise ApiError(422, f"{field}: result {rid}: {str(e).replace(str(path), '').lstrip(': ')}") from None
+        return samples.motions, samples.texts
 
     def _janitor(self) -> None:
         """Apply the age limit on an idle server too (finishing jobs prune as well)."""

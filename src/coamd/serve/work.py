@@ -15,15 +15,18 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_open, save_npz
+from ..atomic import atomic_open
 from ..tasks.outputs import write_motion
 from .jobs import Job
 
 
 def write_result(folder: Path, stems: Sequence[str], motions: Sequence[np.ndarray], titles: Sequence[str],
-                 seeds: Sequence[int], formats: Sequence[str], fps: float, viewer: Sequence[np.ndarray] | None = None,
-                 viewer_titles: Sequence[str] | None = None) -> None:
-    """Per-motion files, the side-by-side ``viewer.html`` (of ``viewer`` or the motions) and ``samples.npz``."""
+                 seeds: Sequence[int], formats: Sequence[str], fps: float, skeleton: str = "smpl22",
+                 viewer: Sequence[np.ndarray] | None = None, viewer_titles: Sequence[str] | None = None,
+                 segments: Sequence[Sequence[int]] | None = None, cleanup: bool | None = None) -> None:
+    """Per-motion files, the side-by-side ``viewer.html`` (of ``viewer`` or the motions) and ``samples.npz``
+    (written by its one owner, :func:`coamd.io.write_samples`)."""
+    from ..io import SAMPLES_FILE, write_samples
     from ..viz import write_html
 
     files = [f for f in formats if f != "html"]
@@ -32,13 +35,8 @@ def write_result(folder: Path, stems: Sequence[str], motions: Sequence[np.ndarra
     if "html" in formats:
         write_html(list(viewer if viewer is not None else motions), folder / "viewer.html",
                    titles=list(viewer_titles if viewer_titles is not None else titles), fps=fps)
-    T = max(len(m) for m in motions)
-    padded = np.zeros((len(motions), T) + motions[0].shape[1:], np.float32)
-    for i, m in enumerate(motions):
-        padded[i, : len(m)] = m
-    save_npz(folder / "samples.npz", motions=padded, lengths=np.array([len(m) for m in motions], np.int64),
-             texts=np.array(list(titles), dtype=str), seeds=np.array(list(seeds), np.int64),
-             fps=np.array(fps, np.float32), skeleton=np.array("smpl22"))
+    write_samples(folder / SAMPLES_FILE, motions, titles, fps=fps, skeleton=skeleton, seeds=seeds,
+                  segments=segments, cleanup=cleanup)
 
 
 def _samples_info(stems, motions, fps) -> list[dict]:
@@ -60,7 +58,8 @@ def run_generate(svc, job: Job, texts: list[str], seconds: list[float | None], s
         job.step()
     stems = [f"sample_{i:02d}" for i in range(len(motions))]
     with svc.store.build(job.id) as tmp:
-        write_result(tmp, stems, motions, titles, seeds, formats, svc.bundle.fps)
+        write_result(tmp, stems, motions, titles, seeds, formats, svc.bundle.fps, svc.bundle.skeleton.name,
+                     cleanup=cleanup)
     return {"texts": texts, "seeds": seeds, "cleanup": cleanup, "notes": notes,
             "samples": _samples_info(stems, motions, svc.bundle.fps)}
 
@@ -75,7 +74,8 @@ def run_sequence(svc, job: Job, texts: list[str], seconds: list[float | None], s
     stems = [f"sample_{i:02d}" for i in range(len(r))]
     title = " / ".join(texts)
     with svc.store.build(job.id) as tmp:
-        write_result(tmp, stems, r.motions, [title] * len(r), r.seeds, formats, svc.bundle.fps)
+        write_result(tmp, stems, r.motions, [title] * len(r), r.seeds, formats, svc.bundle.fps,
+                     svc.bundle.skeleton.name, segments=r.segments, cleanup=cleanup)
     return {"texts": texts, "seeds": r.seeds, "cleanup": cleanup, "segments": r.segments,
             "samples": _samples_info(stems, r.motions, svc.bundle.fps)}
 
@@ -88,8 +88,8 @@ def run_edit(svc, job: Job, source: np.ndarray, text: str, task, keep, joints, t
              sampling=sampling, exact=exact, cleanup=cleanup)
     job.step()
     with svc.store.build(job.id) as tmp:
-        write_result(tmp, ["edited"], [r.motion], [r.text], [seed], formats, r.fps,
-                     viewer=[r.source, r.motion], viewer_titles=["source", r.text])
+        write_result(tmp, ["edited"], [r.motion], [r.text], [seed], formats, r.fps, svc.bundle.skeleton.name,
+                     viewer=[r.source, r.motion], viewer_titles=["source", r.text], cleanup=cleanup)
         with atomic_open(tmp / "report.json", "w", encoding="utf-8") as f:
             json.dump(r.report, f, indent=2, allow_nan=False)
             f.write("\n")

@@ -120,9 +120,11 @@ def test_distilled_sampler_from_the_command_line(distilled_bundle, tiny_bundle, 
 def test_bench_compare_times_the_distilled_sampler(distilled_bundle, capsys):
     assert main(["bench", "generate", "--checkpoint", str(distilled_bundle), "--batch", "1", "--frames", "16",
                  "--repeats", "1", "--quiet", "--steps", "2", "--ode-steps", "2", "--threads", "1",
-                 "--compare", "distilled", "midpoint:1"]) == 0
+                 "--compare", "distilled", "midpoint:1", "euler:1/1"]) == 0
     out = capsys.readouterr().out
-    assert "distilled, 2 steps" in out and "midpoint x1" in out and "×" in out
+    assert "distilled, 2 steps" in out and "midpoint x1, 2 steps" in out and "euler x1, 1 steps" in out
+    assert main(["bench", "generate", "--quiet", "--compare", "euler:2/0"]) == 2
+    assert "decoding steps" in capsys.readouterr().err
 
 
 def test_distill_settings_are_checked(tiny_bundle, corpus, tmp_path):

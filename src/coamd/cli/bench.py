@@ -51,9 +51,9 @@ def register_generate(sub) -> None:
     p.add_argument("--frames", type=whole(4, 100_000), default=196, help="frames per motion (default: 196 = 49 tokens)")
     p.add_argument("--repeats", type=whole(1, 1000), default=None, metavar="R",
                    help="timed runs per batch size after one warm-up (default: 3; 1 for paper-size models)")
-    p.add_argument("--compare", metavar="SAMPLER[:K][@THREADS]", nargs="+", default=None,
-                   help="also time these samplers (dopri5, euler:16, heun:2, midpoint:4, distilled, euler:16@2 ...; "
-                        "other settings the same, "
+    p.add_argument("--compare", metavar="SAMPLER[:K][@THREADS][/STEPS]", nargs="+", default=None,
+                   help="also time these samplers (dopri5, euler:16, heun:2, midpoint:4, distilled, euler:16@2, "
+                        "euler:4/8 = 8 decoding steps ...; other settings the same, "
                         "threads: the first --threads), runs interleaved, and print each variant's speed-up over "
                         "the last one")
     p.add_argument("--threads", type=THREADS, nargs="+", default=None, metavar="N",
@@ -115,8 +115,11 @@ def run_generate(args: argparse.Namespace) -> int:
         threads = list(dict.fromkeys(args.threads or [torch.get_num_threads()]))
         variants = {f"{variant_label(sampling)} ({t} thr)": (sampling, t) for t in threads}
         for spec in args.compare or []:
+            spec, _, dec = spec.partition("/")
             name, k, t = parse_sampler(spec, args.ode_steps)
-            ref = dataclasses.replace(sampling, sampler=name, ode_steps=k)
+            if dec and not (dec.isdigit() and int(dec) >= 1):
+                raise CoamdError(f"--compare {spec}/{dec}: the number after / is the decoding steps (at least 1)")
+            ref = dataclasses.replace(sampling, sampler=name, ode_steps=k, steps=int(dec) if dec else sampling.steps)
             variants[f"{variant_label(ref)} ({t or threads[0]} thr)"] = (ref, t or threads[0])
         reports = bench_compare(variants, args.config, args.checkpoint,
                                 batches=tuple(args.batch) if args.batch else None, repeats=args.repeats,

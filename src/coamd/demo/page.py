@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..atomic import atomic_open
 from .assets import asset_files
-from .run import DemoReport
 from .stages import Shown, clip_shown
+
+if TYPE_CHECKING:                      # the page renders a report; run.py imports this module, not the reverse
+    from .run import DemoReport
 
 CSS = """
 :root { --ink:#1d2330; --soft:#5d6675; --line:#dfe3ea; --bg:#f6f7f9; --card:#fff; --ok:#1f8a4c; --bad:#b3261e;

@@ -72,12 +72,3 @@ def mean_scalars(values: dict[str, float], info: DistInfo, device: torch.device)
     t = torch.tensor([float(values[k]) for k in keys], device=device, dtype=torch.float64)
     dist.all_reduce(t)
     return {k: float(v) / info.world for k, v in zip(keys, t.tolist())}
-
-
-def broadcast_object(obj, info: DistInfo):
-    """Rank 0's ``obj`` on every rank."""
-    if not info.enabled:
-        return obj
-    box = [obj]
-    dist.broadcast_object_list(box, src=0)
-    return box[0]

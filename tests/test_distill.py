@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from coamd.cli import main
+from coamd.data import resolve_data
 from coamd.errors import CoamdError
 from coamd.train import DistInfo, TaskContext, Trainer, load_checkpoint, load_train_config
-from coamd.train.data import resolve_data
 from coamd.train.task_distill import parse_teacher, student_rollout
 from test_train_tasks import make_corpus  # tests/ is on sys.path (rootdir)
 

@@ -244,9 +244,8 @@ def test_errors_are_one_line(world, capsys, argv, message):
 def test_fine_tuning_reuses_a_run_only_for_the_same_base_mar(tmp_path):
     """A cached fine-tune made from another MAR (e.g. before the bundled weights changed) is not reused."""
     from coamd.bench.recognition import finetune_mar
-    from coamd.data import load_ntu
+    from coamd.data import load_ntu, resolve_data
     from coamd.tasks import make_random_bundle
-    from coamd.train.data import resolve_data
     from test_data_ntu import kinect_pose, skeleton_text
 
     rng = np.random.default_rng(0)

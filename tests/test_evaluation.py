@@ -309,8 +309,8 @@ def _write_corpus(root: Path, per_split: dict[str, int]) -> None:
 
 
 def test_trains_through_the_generic_trainer_and_loads_as_evaluators(tmp_path, one_thread):
+    from coamd.data import resolve_data
     from coamd.train import DistInfo, TaskContext, Trainer
-    from coamd.train.data import resolve_data
 
     _write_corpus(tmp_path / "corpus", {"train": 48, "val": 32, "test": 8})
     cfg = load_evaluator_train_config(None, ["text=hash", "max_steps=6", "val_every=0", "batch_size=16",

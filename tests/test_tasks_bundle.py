@@ -35,8 +35,8 @@ def one_thread():
 
 
 def _train(kind: str, corpus: Path, run: Path, overrides: list[str]) -> None:
+    from coamd.data import resolve_data
     from coamd.train import DistInfo, TaskContext, Trainer, load_train_config
-    from coamd.train.data import resolve_data
     from coamd.train.tasks import build_task
 
     cfg = load_train_config(kind, None, [f"data={corpus}", "text=hash", "amp=off", "max_epochs=0", "val_every=0",

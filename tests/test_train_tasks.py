@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 
+from coamd.data import resolve_data
 from coamd.models import build_mar, load_module, tiny_config
 from coamd.models import load_checkpoint as load_model_checkpoint
 from coamd.skeleton import SMPL22
 from coamd.train import DistInfo, TaskContext, Trainer, load_checkpoint, load_train_config
-from coamd.train.data import resolve_data
 
 ACTIONS = {
     "walk": ["a person walks forward", "someone is walking ahead", "a man walks straight"],

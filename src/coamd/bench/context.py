@@ -19,13 +19,13 @@ from pathlib import Path
 
 import torch
 
+from ..data import DataSource, resolve_data
 from ..device import resolve_device
 from ..errors import CoamdError
 from ..evaluation import Evaluators
 from ..evaluation.evaluators import EXPORT_NAME
 from ..tasks import Bundle, load_bundle
 from ..tasks.bundle import DEFAULT_BUNDLE
-from ..train.data import DataSource, resolve_data
 
 EVALUATOR_ENV = "COAMD_EVALUATOR"
 DEFAULT_EVALUATOR = DEFAULT_BUNDLE.parent / "evaluator"

@@ -18,10 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import MotionTextIndex
+from ..data import DataSource, MotionTextIndex, resolve_data
 from ..data.datasets import crop_length
 from ..errors import CoamdError
-from ..train.data import DataSource, resolve_data
 
 POOL = 32
 

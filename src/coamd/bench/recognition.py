@@ -27,14 +27,14 @@ import numpy as np
 import torch
 
 from ..atomic import atomic_open
-from ..data import LabelledClips
+from ..data import DataSource, LabelledClips
 from ..errors import CoamdError
 from ..metrics import aggregate_repeats, retrieval_metrics, same_caption_mask, topk_accuracy
 from ..tasks import Bundle, load_bundle
 from ..tasks.recognize import embed_motions, embed_texts, label_logits
 from ..train import MARTrainConfig, TaskContext, Trainer
 from ..train.common import VAL_FRACTION
-from ..train.data import DataSource, holdout
+from ..train.data import holdout
 from ..train.distributed import DistInfo
 from ..train.task_mar import MARTask
 from .evalset import POOL, EvalSet
@@ -211,16 +211,9 @@ def recognition_rows(bundle: Bundle, clips: LabelledClips, source: DataSource, p
 
 def load_clips(source: DataSource, cache: str | Path | None = "auto") -> LabelledClips:
     """A labelled real set (NTU 60/120, HDM05, Bandai-Namco) as canonical clips, cached in ``cache``."""
-    from ..data import load_bandai, load_hdm05, load_ntu
+    from ..data import load_labelled
 
-    name, root = source.name, source.root
-    if name.startswith("ntu"):
-        return load_ntu(root, num_classes=int(name[3:]), cache=cache)
-    if name == "hdm05":
-        return load_hdm05(root, cache=cache)
-    if name == "bandai":
-        return load_bandai(root, cache=cache)
-    raise CoamdError(f"--data {root}: {name} is not a labelled recognition set (ntu60, ntu120, hdm05, bandai)")
+    return load_labelled(source, cache=cache)
 
 
 def default_protocol(source: DataSource) -> str:

@@ -43,6 +43,7 @@ from tqdm.auto import tqdm
 
 from ..atomic import atomic_open
 from ..config import ConfigError, from_dict, to_dict
+from ..data import DataSource
 from ..data.humanml3d import source_fingerprint
 from ..data.registry import get_spec
 from ..data.store import fingerprint
@@ -54,7 +55,6 @@ from ..tasks import Bundle, Sampling, sampling_settings
 from ..tasks.edit_specs import TASKS
 from ..tasks.guidance import REWARDS
 from ..train.checkpoint import file_hash
-from ..train.data import DataSource
 from .context import REALDATA_SETS, find_realdata, realdata_source
 from .evalset import EvalSet, TooFewSamples
 from .methods import CleanedMethod, GeneratorMethod, NearestNeighbour, cleanup_function

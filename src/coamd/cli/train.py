@@ -75,11 +75,11 @@ def _config_source(args) -> str:
 def run(args: argparse.Namespace) -> int:
 
     from ..config import to_dict
+    from ..data import resolve_data
     from ..device import resolve_device
     from ..errors import CoamdError
     from ..models import load_model_config
     from ..train import TaskContext, Trainer, init_distributed, load_train_config, split_overrides
-    from ..train.data import resolve_data
     from ..train.distributed import shutdown
     from ..train.tasks import build_task
 

@@ -15,6 +15,7 @@ from .ntu import NTU60_CLASSES, NTU120_CLASSES, load_ntu
 from .prepare import prepare
 from .realsets import load_bandai, load_hdm05
 from .registry import DATASETS, DatasetSpec, default_cache_dir, get_spec
+from .source import DataNotFoundError, DataSource, load_labelled, resolve_data
 from .store import BadFiles, ClipStore
 
 _TORCH = ("MotionWindows", "TextMotionDataset", "ActionTextDataset", "LabelledClipDataset", "collate_motion",
@@ -22,9 +23,10 @@ _TORCH = ("MotionWindows", "TextMotionDataset", "ActionTextDataset", "LabelledCl
 
 __all__ = [
     "DATASETS", "NTU60_CLASSES", "NTU120_CLASSES", "STD_FLOOR", "ActionTextDataset", "BadFiles", "Caption",
-    "ClipStore", "DatasetSpec", "LabelledClipDataset", "LabelledClips", "MotionSample", "MotionTextIndex",
+    "ClipStore", "DataNotFoundError", "DataSource", "DatasetSpec", "LabelledClipDataset", "LabelledClips", "MotionSample", "MotionTextIndex",
     "MotionWindows", "Normalizer", "TextMotionDataset", "collate_motion", "compute_stats", "crop_length",
-    "default_cache_dir", "get_spec", "load_bandai", "load_hdm05", "load_normalizer", "load_ntu", "prepare",
+    "default_cache_dir", "get_spec", "load_bandai", "load_hdm05", "load_labelled", "load_normalizer", "load_ntu", "prepare",
+    "resolve_data",
 ]
 
 

@@ -23,6 +23,7 @@ as the upstream loaders do. Either way a bad file is reported and left out, neve
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from dataclasses import dataclass
@@ -250,6 +251,17 @@ class MotionTextIndex:
             entry = annotations.get(motion_id) if annotations else None
             self._add_samples(motion_id, length, entry, filter_lengths)
         self._by_name = {s.name: i for i, s in enumerate(self.samples)}
+
+    def subset(self, motion_ids, split: str | None = None) -> MotionTextIndex:
+        """A view restricted to ``motion_ids`` (their samples and sub-clips), named ``split``; shares the store."""
+        keep = set(motion_ids)
+        view = copy.copy(self)
+        view.split = self.split if split is None else split
+        view.motion_ids = [m for m in self.motion_ids if m in keep]
+        view.samples = [s for s in self.samples if s.motion_id in keep]
+        view._lengths = {m: n for m, n in self._lengths.items() if m in keep}
+        view._by_name = {s.name: i for i, s in enumerate(view.samples)}
+        return view
 
     # -------------------------------------------------------------- construction
     def _open_cache(self, cache: str | Path | None) -> ClipStore | None:

@@ -123,22 +123,14 @@ def prepare_text_motion(root: str | Path, dataset: str = "humanml3d", out: str |
 def prepare_labelled(root: str | Path, dataset: str, out: str | Path | None = None, workers: int = 1,
                      missing_list: str | Path | None = None) -> dict:
     """Convert a recognition set (ntu60, ntu120, bandai, hdm05) into its cache; returns the summary."""
-    from . import ntu, realsets
+    from .source import load_labelled
 
     spec = get_spec(dataset)
     root = Path(root).expanduser()
     if not root.is_dir():
         raise CoamdError(f"--root {root}: no such folder")
     out = check_out_folder(default_cache_dir(root) if out is None else Path(out), root)
-    if spec.layout == "ntu":
-        clips = ntu.load_ntu(root, spec.num_classes, cache=out, workers=workers, missing_list=missing_list,
-                             rebuild=True)
-    elif spec.layout == "bandai":
-        clips = realsets.load_bandai(root, cache=out, workers=workers, rebuild=True)
-    elif spec.layout == "hdm05":
-        clips = realsets.load_hdm05(root, cache=out, workers=workers, rebuild=True)
-    else:
-        raise CoamdError(f"dataset {dataset!r} is not a labelled recognition set")
+    clips = load_labelled(spec, root, cache=out, workers=workers, rebuild=True, missing_list=missing_list)
     return {"dataset": spec.name, "root": str(root), "cache": str(out), "clips": clips.describe(),
             "label_names": clips.label_names, "bad_files": clips.report.counts(), "problems": clips.report}
 

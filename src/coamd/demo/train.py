@@ -18,12 +18,12 @@ from pathlib import Path
 import torch
 
 from ..atomic import atomic_dir
+from ..data import resolve_data
 from ..data.humanml3d import read_split
 from ..errors import CoamdError
 from ..models import load_model_config
 from ..tasks import make_bundle
 from ..train import TaskContext, Trainer, load_train_config
-from ..train.data import resolve_data
 from ..train.distributed import DistInfo
 from ..train.tasks import build_task
 

@@ -18,12 +18,11 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import Dataset
 
-from ..data import TextMotionDataset, collate_motion
+from ..data import DataSource, TextMotionDataset, collate_motion
 from ..errors import CoamdError
 from ..metrics import clip_score, matching_distance, r_precision
 from ..text import TextEncoder
 from ..train.common import MotionTask, batches
-from ..train.data import DataSource
 from ..train.task import TaskContext
 from .config import EvaluatorConfig
 from .evaluators import EvaluatorModel, text_encoder_for

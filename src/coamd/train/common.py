@@ -10,11 +10,11 @@ import numpy as np
 import torch
 
 from ..config import to_dict
-from ..data import LabelledClips, MotionTextIndex, Normalizer
+from ..data import DataSource, LabelledClips, MotionTextIndex, Normalizer
 from ..errors import CoamdError
 from ..models import ModelConfig
 from ..text import EmbeddingTable, TextEncoder, build_text_encoder
-from .data import DataSource, holdout, normalizer_for, open_split, split_off_val
+from .data import holdout, normalizer_for, open_split, split_off_val
 from .distributed import barrier
 from .task import TaskContext, TrainTask
 
@@ -115,17 +115,10 @@ class MotionTask(TrainTask):
 
     def labelled_clips(self) -> tuple[LabelledClips, np.ndarray, np.ndarray]:
         """(clips, train indices, val indices) of a labelled set; val is held out of the train part."""
-        from ..data import load_bandai, load_hdm05, load_ntu
+        from ..data import load_labelled
 
-        name, root = self.source.name, self.source.root
-        if name.startswith("ntu"):
-            clips = load_ntu(root, num_classes=int(name[3:]))
-        elif name == "hdm05":
-            clips = load_hdm05(root)
-        elif name == "bandai":
-            clips = load_bandai(root)
-        else:
-            raise CoamdError(f"--data {root}: {name} is not a labelled clip set")
+        root = self.source.root
+        clips = load_labelled(self.source)
         protocol = self.source.spec.splits[0]
         train_all = clips.split(protocol, "train") if protocol in clips.parts else np.arange(len(clips))
         if len(train_all) < 2:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ..data import DataSource
 from ..errors import CoamdError
 from ..models import ModelConfig
-from .data import DataSource
 from .task import TaskContext, TrainTask
 from .task_ae import AETask
 from .task_distill import DistillTask

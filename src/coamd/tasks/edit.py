@@ -123,15 +123,21 @@ def _mean_dist_cm(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b, axis=-1).mean() * 100.0) if a.size else 0.0
 
 
-def edit(bundle: Bundle, source: np.ndarray, text: str, *, task: str | None = None, keep: str | None = None,
-         joints: str | list[int] | None = None, trajectory: str | os.PathLike | np.ndarray | None = None,
-         seed: int = 0, sampling: Sampling | None = None, constraint_iters: int = 8, refine_iters: int = 80,
-         constraint_lr: float = 0.05, fade: int = 4, exact: bool = True, cleanup: bool = True) -> EditResult:
-    """Edit ``source`` (T, J, 3) metres to match ``text``; see the module docstring for the modes.
+@dataclass
+class EditPlan:
+    """A checked edit request: the source, the text and what to keep / regenerate / constrain."""
 
-    ``cleanup`` fits the result to the source's skeleton with planted feet (:mod:`.cleanup`), keeping
-    the kept frames and joints where they were; False returns the decoded edit without it.
-    """
+    src: np.ndarray                 # (T, J, 3) validated source
+    text: str
+    mask: np.ndarray                # (L,) bool, True = regenerate the token
+    keep_f: np.ndarray              # (T,) bool, frames copied back from the source
+    kept_j: list[int]               # joints held to the source in every frame
+    path: np.ndarray | None         # (N, 2) root trajectory on the floor, or None
+
+
+def plan_edit(bundle: Bundle, source: np.ndarray, text: str, task: str | None, keep: str | None,
+              joints: str | list[int] | None, trajectory: str | os.PathLike | np.ndarray | None) -> EditPlan:
+    """Step 1: validate the request (one-line errors) and turn it into token / frame / joint masks."""
     skel, unit, fps = bundle.skeleton, bundle.unit_length, bundle.fps
     try:
         src = validate_motion(source, skel, "source motion")
@@ -146,7 +152,6 @@ def edit(bundle: Bundle, source: np.ndarray, text: str, *, task: str | None = No
         raise CoamdError("--task and --keep both say what to keep; give one of them")
     if task is None and keep is None and joints is None and trajectory is None:
         raise CoamdError("nothing to edit: give --task, --keep, --joints or --trajectory")
-    sampling = sampling or sampling_settings(bundle)
     L = -(-T // unit)
     if task is not None:
         mask = task_edit_mask(task, L)
@@ -162,43 +167,51 @@ def edit(bundle: Bundle, source: np.ndarray, text: str, *, task: str | None = No
     path = load_trajectory(trajectory) if trajectory is not None else None
     if path is not None and skel.root in kept_j:
         raise CoamdError(f"--trajectory moves the {skel.joint_names[skel.root]}, which --joints keeps; drop one")
+    return EditPlan(src, text, mask, keep_f, kept_j, path)
 
-    dev = bundle.device
-    padded = pad_to_unit(src, unit)                                              # (L*unit, J, 3)
-    z_src = encode_joints(bundle, padded)                                        # (1, L, C)
-    recon = decode_list(bundle, z_src, [L])[0][:T]
-    report: dict[str, Any] = {"text": text, "frames": T, "seconds": round(T / fps, 3),
-                              "regenerated_tokens": int(mask.sum()), "tokens": L}
-    sel = keep_f if keep_f.any() else np.ones(T, bool)
-    report["ae_error_cm"] = round(_mean_dist_cm(recon[sel], src[sel]), 3)
 
-    constraint = None
-    if kept_j or path is not None:
-        target = torch.zeros(1, T, skel.num_joints, 3, device=dev)
-        weight = torch.zeros_like(target)
-        if kept_j:
-            target[0, :, kept_j] = torch.from_numpy(src[:, kept_j]).to(dev)
-            weight[0, :, kept_j] = 1.0
-        if path is not None:
-            n = min(T, len(path))
-            target[0, :n, skel.root, 0] = torch.from_numpy(path[:n, 0]).to(dev)
-            target[0, :n, skel.root, 2] = torch.from_numpy(path[:n, 1]).to(dev)
-            weight[0, :n, skel.root, 0] = weight[0, :n, skel.root, 2] = 1.0
-        constraint = Constraint(target, weight)
-    edit_mask = torch.from_numpy(mask)[None].to(dev)                             # (1, L)
+def joint_constraint(bundle: Bundle, plan: EditPlan) -> Constraint | None:
+    """Step 2: the kept joints and the trajectory as a weighted joint-position target (None without either)."""
+    if not plan.kept_j and plan.path is None:
+        return None
+    skel, T = bundle.skeleton, plan.src.shape[0]
+    target = torch.zeros(1, T, skel.num_joints, 3, device=bundle.device)
+    weight = torch.zeros_like(target)
+    if plan.kept_j:
+        target[0, :, plan.kept_j] = torch.from_numpy(plan.src[:, plan.kept_j]).to(bundle.device)
+        weight[0, :, plan.kept_j] = 1.0
+    if plan.path is not None:
+        n = min(T, len(plan.path))
+        target[0, :n, skel.root, 0] = torch.from_numpy(plan.path[:n, 0]).to(bundle.device)
+        target[0, :n, skel.root, 2] = torch.from_numpy(plan.path[:n, 1]).to(bundle.device)
+        weight[0, :n, skel.root, 0] = weight[0, :n, skel.root, 2] = 1.0
+    return Constraint(target, weight)
+
+
+def regenerate(bundle: Bundle, plan: EditPlan, z_src: torch.Tensor, constraint: Constraint | None, seed: int,
+               sampling: Sampling, constraint_iters: int, refine_iters: int, constraint_lr: float) -> np.ndarray:
+    """Step 3: the model call -- regenerate the masked tokens (guided, constrained) and decode (T, J, 3)."""
+    dev, L, T = bundle.device, len(plan.mask), plan.src.shape[0]
+    edit_mask = torch.from_numpy(plan.mask)[None].to(dev)                        # (1, L)
     lengths = torch.tensor([L], device=dev)
-    hook = chain(guidance_hook(bundle, [text], lengths, sampling.guidance, sampling.guidance_reward),
+    hook = chain(guidance_hook(bundle, [plan.text], lengths, sampling.guidance, sampling.guidance_reward),
                  constraint_hook(bundle, constraint, edit_mask, constraint_iters, constraint_lr)
                  if constraint is not None else None)
     rng = torch.Generator(dev).manual_seed(int(seed))
-    lat = bundle.generator.edit(bundle.sentences([text]), z_src, lengths, edit_mask, steps=sampling.steps,
+    lat = bundle.generator.edit(bundle.sentences([plan.text]), z_src, lengths, edit_mask, steps=sampling.steps,
                                 cfg=sampling.cfg, sampler=sampling.sampler, ode_steps=sampling.ode_steps,
                                 generator=rng, on_step=hook)
     if constraint is not None:
         lat = refine(bundle, lat, edit_mask, constraint, refine_iters, constraint_lr)
-    decoded = decode_list(bundle, lat, [L])[0][:T]
-    out = decoded.copy()
+    return decode_list(bundle, lat, [L])[0][:T]
 
+
+def finish_edit(bundle: Bundle, plan: EditPlan, decoded: np.ndarray, report: dict[str, Any], fade: int,
+                exact: bool, cleanup: bool) -> np.ndarray:
+    """Step 4: put kept joints / the trajectory / kept frames back, clean up, and report the errors."""
+    skel, fps, src, keep_f, kept_j, path = bundle.skeleton, bundle.fps, plan.src, plan.keep_f, plan.kept_j, plan.path
+    T = src.shape[0]
+    out = decoded.copy()
     if kept_j:
         report["kept_joints"] = [skel.joint_names[j] for j in kept_j]
         report["joint_drift_cm_decoded"] = round(_mean_dist_cm(out[:, kept_j], src[:, kept_j]), 3)
@@ -232,5 +245,31 @@ def edit(bundle: Bundle, source: np.ndarray, text: str, *, task: str | None = No
         report["kept_frames"] = int(keep_f.sum())
         report["kept_frames_error_cm_decoded"] = round(_mean_dist_cm(decoded[keep_f], src[keep_f]), 3)
         report["kept_frames_error_cm"] = round(_mean_dist_cm(out[keep_f], src[keep_f]), 3)
-    return EditResult(motion=out.astype(np.float32), source=src, text=text, edit_mask=mask, kept_frames=keep_f,
-                      kept_joints=kept_j, report=report, fps=fps)
+    return out
+
+
+def edit(bundle: Bundle, source: np.ndarray, text: str, *, task: str | None = None, keep: str | None = None,
+         joints: str | list[int] | None = None, trajectory: str | os.PathLike | np.ndarray | None = None,
+         seed: int = 0, sampling: Sampling | None = None, constraint_iters: int = 8, refine_iters: int = 80,
+         constraint_lr: float = 0.05, fade: int = 4, exact: bool = True, cleanup: bool = True) -> EditResult:
+    """Edit ``source`` (T, J, 3) metres to match ``text``; see the module docstring for the modes.
+
+    ``cleanup`` fits the result to the source's skeleton with planted feet (:mod:`.cleanup`), keeping
+    the kept frames and joints where they were; False returns the decoded edit without it. The steps:
+    `plan_edit` (checks, masks) -> `joint_constraint` -> `regenerate` (the model) -> `finish_edit`.
+    """
+    plan = plan_edit(bundle, source, text, task, keep, joints, trajectory)
+    sampling = sampling or sampling_settings(bundle)
+    unit, fps, src = bundle.unit_length, bundle.fps, plan.src
+    T, L = src.shape[0], len(plan.mask)
+    z_src = encode_joints(bundle, pad_to_unit(src, unit))                        # (1, L, C)
+    recon = decode_list(bundle, z_src, [L])[0][:T]
+    report: dict[str, Any] = {"text": plan.text, "frames": T, "seconds": round(T / fps, 3),
+                              "regenerated_tokens": int(plan.mask.sum()), "tokens": L}
+    sel = plan.keep_f if plan.keep_f.any() else np.ones(T, bool)
+    report["ae_error_cm"] = round(_mean_dist_cm(recon[sel], src[sel]), 3)
+    decoded = regenerate(bundle, plan, z_src, joint_constraint(bundle, plan), seed, sampling, constraint_iters,
+                         refine_iters, constraint_lr)
+    out = finish_edit(bundle, plan, decoded, report, fade, exact, cleanup)
+    return EditResult(motion=out.astype(np.float32), source=src, text=plan.text, edit_mask=plan.mask,
+                      kept_frames=plan.keep_f, kept_joints=plan.kept_j, report=report, fps=fps)

@@ -6,19 +6,12 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 
 import coamd
 from coamd.tasks import api, make_random_bundle
 from coamd.tasks.bundle import BUNDLE_ENV
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

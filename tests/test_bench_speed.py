@@ -9,13 +9,7 @@ from coamd.bench.speed import bench_generate, format_report
 from coamd.cli import main
 from coamd.tasks import Sampling, make_random_bundle
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_cli_json_has_times_settings_and_nfe(capsys):

@@ -18,18 +18,12 @@ from coamd.skeleton import SMPL22
 from test_bench_physics import write_real_fixture
 from test_eval_support import build_world, numeric_leaves
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 TINY = ["limit=32", "compositional_limit=32", "guidance_limit=32", "sweep_limit=32", "edit_limit=32", "repeats=2",
         "sweep=[euler:1,euler:2,heun:1]", "edit_tasks=[inpaint,prefix]", "recon_repeats=1", "retrieval_repeats=2",
         "edit_mm_captions=4", "edit_mm_samples=3"]
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

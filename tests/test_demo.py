@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from coamd.cli import main
 from coamd.demo import DemoSettings, run_demo
@@ -14,15 +13,9 @@ from coamd.demo.corpus import CorpusClip, pick_sources, pick_walker
 from coamd.demo.plan import EDITS, curved_path, keep_spec
 from coamd.tasks import make_random_bundle
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 SECTIONS = ("overview", "generation", "sequence", "editing", "recognition", "retrieval", "corpus")
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 from coamd.bench.evalset import EvalSet
 from coamd.bench.methods import GeneratorMethod, NearestNeighbour, cleanup_function, copy_back, edit_batch, edit_decodes
@@ -14,18 +13,12 @@ from coamd.tasks import load_bundle, sampling_settings
 from test_bench_physics import write_real_fixture
 from test_eval_support import build_world
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 GEN_METRICS = {"fid", "r_precision_top1", "r_precision_top2", "r_precision_top3", "matching_distance", "diversity",
                "clip_score", "foot_skating", "contact_sliding", "floor_penetration", "jitter", "bone_variation"}
 CLEANED = cleanup_function()[0] is not None         # coamd.tasks.cleanup exists: cleaned rows beside the raw ones
 OURS = ["generator_raw", "generator"] if CLEANED else ["generator"]
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

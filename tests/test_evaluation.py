@@ -62,14 +62,6 @@ def synth_pairs(seed: int = 0, T: int = 64):
     return caps, torch.from_numpy(np.stack(motions)), torch.tensor(lengths)
 
 
-@pytest.fixture
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 @pytest.fixture(scope="module")
 def glove():
     return load_glove()
@@ -308,7 +300,7 @@ def _write_corpus(root: Path, per_split: dict[str, int]) -> None:
         (root / f"{split}.txt").write_text("\n".join(ids) + "\n")
 
 
-def test_trains_through_the_generic_trainer_and_loads_as_evaluators(tmp_path, one_thread):
+def test_trains_through_the_generic_trainer_and_loads_as_evaluators(tmp_path, one_torch_thread):
     from coamd.data import resolve_data
     from coamd.train import DistInfo, TaskContext, Trainer
 

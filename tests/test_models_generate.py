@@ -9,18 +9,11 @@ import torch
 from coamd.errors import CoamdError
 from coamd.models import build_models, tiny_config
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 
 def g(seed: int = 0) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models run fastest single-threaded, and the suite shares 2 cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

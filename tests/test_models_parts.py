@@ -10,18 +10,11 @@ from coamd.models.contrastive import description_infonce, recognition_infonce
 from coamd.models.layers import Streams
 from coamd.skeleton import KIT21, SMPL22
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 
 def g(seed: int = 0) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models run fastest single-threaded, and the suite shares 2 cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

@@ -23,15 +23,9 @@ from coamd.tasks import (
 )
 from coamd.tasks.bundle import BUNDLE_ENV
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 FAST = {"sampler": "euler", "ode_steps": 2, "steps": 4}
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _train(kind: str, corpus: Path, run: Path, overrides: list[str]) -> None:

@@ -5,21 +5,14 @@ import shlex
 
 import numpy as np
 import pytest
-import torch
 
 from coamd.cli import build_parser, main
 from coamd.io import load_motion
 from coamd.tasks import make_random_bundle
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 VERBS = ("generate", "edit", "recognize", "retrieve", "index")
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

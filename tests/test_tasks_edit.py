@@ -22,16 +22,10 @@ from coamd.tasks.edit_specs import (
     task_edit_mask,
 )
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 FAST = {"sampler": "euler", "ode_steps": 3}
 UPPER = [3, 6, 9, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def clip(T: int, g: np.random.Generator) -> np.ndarray:

@@ -10,15 +10,9 @@ from coamd.tasks.generate import generate_tokens, read_prompts
 from coamd.tasks.guidance import reward, text_targets
 from coamd.tasks.long_motion import plan_chunks, stitch
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 FAST = {"sampler": "euler", "ode_steps": 3}
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

@@ -173,3 +173,18 @@ def test_topk_accuracy_multi_label_is_any_label_hit():
         topk_accuracy(logits, np.zeros((2, 4)))
     with pytest.raises(CoamdError, match="targets"):
         topk_accuracy(logits, np.array([0, 7]))
+
+
+def test_topk_hits_are_the_per_sample_accuracy_and_give_recognition_intervals():
+    from coamd.bench.recognition import _accuracy_row
+    from coamd.metrics import topk_accuracy, topk_hits
+
+    g = np.random.default_rng(0)
+    logits, targets = g.normal(size=(200, 11)), g.integers(0, 11, 200)
+    hits = topk_hits(logits, targets, ks=(1, 5))
+    acc = topk_accuracy(logits, targets, ks=(1, 5))
+    assert hits["top1"].shape == (200,) and hits["top1"].dtype == bool
+    assert acc == {k: float(v.mean()) for k, v in hits.items()}
+    row = _accuracy_row(logits, targets, clips=200, labels=11)
+    assert row["top1"]["n"] == 200 and 0 < row["top1"]["ci95"] < 0.1             # a bootstrap interval over clips
+    assert row["top1"]["mean"] == acc["top1"] and row["clips"]["mean"] == 200

@@ -29,7 +29,7 @@ import torch
 from ..atomic import atomic_open
 from ..data import DataSource, LabelledClips
 from ..errors import CoamdError
-from ..metrics import aggregate_repeats, retrieval_metrics, same_caption_mask, topk_accuracy
+from ..metrics import aggregate_repeats, retrieval_metrics, same_caption_mask, topk_hits
 from ..tasks import Bundle, load_bundle
 from ..tasks.recognize import embed_motions, embed_texts, label_logits
 from ..train import MARTrainConfig, TaskContext, Trainer
@@ -39,6 +39,7 @@ from ..train.distributed import DistInfo
 from ..train.task_mar import MARTask
 from .evalset import POOL, EvalSet
 from .protocols import Row
+from .realref import bootstrap_row
 
 KS = (1, 2, 3, 5, 10)
 
@@ -79,6 +80,13 @@ def _once(values: dict[str, float]) -> Row:
     return aggregate_repeats([values])
 
 
+def _accuracy_row(logits: np.ndarray, targets: np.ndarray, clips: int, labels: int) -> Row:
+    """Top-1/top-5 over the clips with a 95 % bootstrap interval over clips (n = clips)."""
+    row = bootstrap_row(topk_hits(logits, targets, ks=(1, 5)))
+    row.update(_once({"clips": float(clips), "labels": float(labels)}))
+    return row
+
+
 @torch.no_grad()
 def _logits(bundle: Bundle, motions: Sequence[np.ndarray], label_names: Sequence[str],
             progress: bool | None) -> torch.Tensor:
@@ -87,7 +95,8 @@ def _logits(bundle: Bundle, motions: Sequence[np.ndarray], label_names: Sequence
 
 
 def corpus_recognition(bundle: Bundle, evalset: EvalSet, progress: bool | None = None) -> Row:
-    """Zero-shot any-label top-1/top-5 on the split's labelled samples over the corpus label names."""
+    """Zero-shot any-label top-1/top-5 on the split's labelled samples over the corpus label names
+    (95 % bootstrap intervals over clips)."""
     index = evalset.index
     if not index.has_labels or not index.label_names:
         raise CoamdError(f"{index.root}: no action labels (annotations_actions_400.json + label_map.txt)")
@@ -99,8 +108,7 @@ def corpus_recognition(bundle: Bundle, evalset: EvalSet, progress: bool | None =
     for i, r in enumerate(rows):
         targets[i, list(index[r].labels)] = True
     logits = _logits(bundle, [index.motion(r) for r in rows], names, progress)
-    acc = topk_accuracy(logits.numpy(), targets, ks=(1, 5))
-    return _once({"top1": acc["top1"], "top5": acc["top5"], "clips": float(len(rows)), "labels": float(len(names))})
+    return _accuracy_row(logits.numpy(), targets, len(rows), len(names))
 
 
 def labelled_recognition(bundle: Bundle, clips: LabelledClips, protocol: str, part: str = "test",
@@ -110,9 +118,7 @@ def labelled_recognition(bundle: Bundle, clips: LabelledClips, protocol: str, pa
     if len(idx) == 0:
         raise CoamdError(f"{clips.spec.name}: protocol '{protocol}' has no {part} clips")
     logits = _logits(bundle, [clips.motion(int(i)) for i in idx], clips.label_names, progress)
-    acc = topk_accuracy(logits.numpy(), clips.labels[idx], ks=(1, 5))
-    return _once({"top1": acc["top1"], "top5": acc["top5"], "clips": float(len(idx)),
-                  "labels": float(len(clips.label_names))})
+    return _accuracy_row(logits.numpy(), clips.labels[idx], len(idx), len(clips.label_names))
 
 
 def real_retrieval(bundle: Bundle, clips: LabelledClips, protocol: str, part: str = "test",

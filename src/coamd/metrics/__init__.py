@@ -38,6 +38,7 @@ from .ranking import (
     same_caption_mask,
     similar_text_mask,
     topk_accuracy,
+    topk_hits,
 )
 from .stats import aggregate_repeats, mean_ci
 
@@ -74,4 +75,5 @@ __all__ = [
     "similar_text_mask",
     "similarity_matrix",
     "topk_accuracy",
+    "topk_hits",
 ]

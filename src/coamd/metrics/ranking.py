@@ -260,6 +260,11 @@ def topk_accuracy(logits: Any, targets: Any, ks: Sequence[int] = (1, 5), ties: s
     (HumanML3D-400): a sample is a hit when any of its labels ranks within the top k. A k that
     is at least C gives 1.0.
     """
+    return {k: float(v.mean()) for k, v in topk_hits(logits, targets, ks, ties).items()}
+
+
+def topk_hits(logits: Any, targets: Any, ks: Sequence[int] = (1, 5), ties: str = "average") -> dict[str, np.ndarray]:
+    """Per-sample top-k hits (N,) bool of `topk_accuracy` (e.g. for a bootstrap interval over samples)."""
     s = as_finite(logits, "logits", 2)
     n, c = s.shape
     tgt = np.asarray(targets.detach().cpu().numpy() if hasattr(targets, "detach") else targets)
@@ -280,4 +285,4 @@ def topk_accuracy(logits: Any, targets: Any, ks: Sequence[int] = (1, 5), ties: s
     if any(int(k) < 1 for k in ks):
         raise MetricInputError(f"ks: every k must be >= 1, got {list(ks)}")
     ranks = ranks_from_scores(s, gt, ties)
-    return {f"top{int(k)}": float((ranks < k).mean()) for k in ks}
+    return {f"top{int(k)}": ranks < k for k in ks}

@@ -90,7 +90,7 @@ class MARTask(MotionTask):
         self.val_metric = "recog_acc" if self.has_labels else "t2m_R1"
         self.num_labels = len(self.label_names)
         if self.has_labels:
-            mixed = self.has_captions and self.model_cfg.mar.label_text_weight > 0
+            mixed = self.model_cfg.mar.label_text_weight > 0       # tower B reads (and learns) the names too
             self.label_table = self.text_table(self.label_names, tokens=mixed, desc="label names")
             self.label_sent = self.label_table.sentences(self.label_names).float()   # (K, D)
             self.mixed_labels = mixed

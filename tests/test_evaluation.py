@@ -14,13 +14,11 @@ from coamd.errors import CoamdError
 from coamd.evaluation import (
     EvaluatorModel,
     Evaluators,
-    EvaluatorTask,
     GloveError,
     WordVocab,
     caption_batch,
     evaluate_embeddings,
     load_evaluator_config,
-    load_evaluator_train_config,
     load_glove,
     tag_words,
     tiny_evaluator_config,
@@ -30,6 +28,7 @@ from coamd.evaluation.parquet import ParquetError, read_string_column, rle_bitpa
 from coamd.metrics import fid, r_precision
 from coamd.models import CheckpointError
 from coamd.text import build_text_encoder
+from coamd.train.task_evaluator import EvaluatorTask, load_evaluator_train_config
 
 ACTIONS = ("walks", "jumps", "waves", "squats")
 

@@ -8,11 +8,14 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "coamd"
 
-# Where evaluators may be used: the package itself, the benchmark layer, the evaluation CLI verbs
-# and the training CLI (it wires ``coamd train evaluator`` to coamd.evaluation.EvaluatorTask).
-ALLOWED = ("evaluation/*", "bench/*", "cli/eval*.py", "cli/train.py", "cli/bench*.py")
+# Where evaluators may be used: the package itself, the benchmark layer, the evaluation CLI verbs,
+# the training CLI (it loads the evaluator config for ``coamd train evaluator``) and the one
+# training task whose model is the evaluator pair.
+EVALUATOR_TRAINING = ("train/task_evaluator.py",)
+ALLOWED = ("evaluation/*", "bench/*", "cli/eval*.py", "cli/train.py", "cli/bench*.py", *EVALUATOR_TRAINING)
 
-# Never allowed, whatever ALLOWED says: the networks, samplers, guidance, generation and training.
+# Never allowed, whatever ALLOWED says (except EVALUATOR_TRAINING): the networks, samplers,
+# guidance, generation and every other training task.
 FORBIDDEN = ("models/*", "diffusion/*", "train/*", "tasks/generate*", "tasks/edit*", "*guid*")
 
 # Text that only evaluator loading uses: the export file name and the checkpoint kind.
@@ -58,7 +61,7 @@ def test_only_benchmark_and_entry_points_import_the_evaluators():
 def test_generation_guidance_and_training_never_touch_evaluators():
     offenders = []
     for rel, path in _modules():
-        if not _matches(rel, FORBIDDEN):
+        if not _matches(rel, FORBIDDEN) or rel in EVALUATOR_TRAINING:
             continue
         if _imports_evaluation(path) or CHECKPOINT_MARKERS.search(path.read_text()):
             offenders.append(rel)
@@ -80,6 +83,7 @@ def test_the_checker_itself_catches_a_violation(tmp_path):
         assert not _imports_evaluation(bad)
         assert _matches("models/cheat.py", FORBIDDEN) and not _matches("models/cheat.py", ALLOWED)
         assert _matches("tasks/guidance.py", FORBIDDEN) and _matches("cli/eval.py", ALLOWED)
+        assert _matches("train/task_mar.py", FORBIDDEN) and not _matches("train/task_mar.py", ALLOWED)
         assert CHECKPOINT_MARKERS.search('Evaluators.load(run / "evaluators.pt")')
         assert CHECKPOINT_MARKERS.search("load_checkpoint(path, kind='evaluator')")
     finally:

@@ -88,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
     if args.data is not None:
         train_over.append(f"data={args.data}")
     if args.kind == "evaluator":
-        from ..evaluation import load_evaluator_config, load_evaluator_train_config
+        from ..evaluation import load_evaluator_config
+        from ..train.task_evaluator import load_evaluator_train_config
 
         cfg = load_evaluator_train_config(source, train_over)
         model_cfg = load_evaluator_config(source, model_over)
@@ -107,12 +108,7 @@ def run(args: argparse.Namespace) -> int:
         data = resolve_data(cfg.data)
         cfg.data = f"{data.name}:{data.root.resolve()}"       # the resolved folder goes into config.yaml
         ctx = TaskContext(cfg=cfg, device=device, dist=dist, run_dir=run_dir, progress=not args.no_progress)
-        if args.kind == "evaluator":
-            from ..evaluation import EvaluatorTask
-
-            task = EvaluatorTask(ctx, model_cfg, data)
-        else:
-            task = build_task(args.kind, ctx, model_cfg, data)
+        task = build_task(args.kind, ctx, model_cfg, data)
         model_key = "evaluator" if args.kind == "evaluator" else "model"
         dump = {"kind": args.kind, model_key: to_dict(task.model_cfg), f"train_{args.kind}": to_dict(cfg)}
         launcher = f"torchrun --nproc_per_node {dist.world} -m coamd" if dist.enabled else "coamd"

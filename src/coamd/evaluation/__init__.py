@@ -4,7 +4,8 @@
 coordinates (GloVe + POS text input), used for FID, R-precision, MM-Dist, Diversity and
 MultiModality. (b) ``MotionClipEvaluator``: a CLIP-loss motion/text model for the CLIP-score.
 ``Evaluators`` loads a trained pair and embeds motions and captions; ``evaluate_embeddings``
-returns one repeat's metric dict. ``EvaluatorTask`` trains the pair with ``coamd.train``.
+returns one repeat's metric dict. ``coamd.train.task_evaluator.EvaluatorTask`` trains the pair
+(``coamd train evaluator``): ``coamd.train`` sits above this package.
 
 Evaluators are judges only: generation, guidance and training losses never import this package.
 """
@@ -13,11 +14,9 @@ from .config import (
     EVALUATOR_PRESETS,
     ClipEvalConfig,
     EvaluatorConfig,
-    EvaluatorTrainConfig,
     MatcherConfig,
     cpu_small_evaluator_config,
     load_evaluator_config,
-    load_evaluator_train_config,
     paper_evaluator_config,
     tiny_evaluator_config,
 )
@@ -28,15 +27,13 @@ from .matcher import TextMotionMatcher, margin_loss
 from .motionclip import MotionClipEvaluator
 from .parquet import ParquetError, read_string_column
 from .protocol import evaluate_embeddings, metrics_from_embeddings
-from .task import EvaluatorTask
 from .words import POS_TAGS, tag_word, tag_words, words_of
 
 __all__ = [
     "EVALUATOR_PRESETS", "GLOVE_ENV", "POS_TAGS", "ClipEvalConfig", "EvaluatorConfig", "EvaluatorModel",
-    "EvaluatorTask", "EvaluatorTrainConfig", "Evaluators", "Glove", "GloveError", "MatcherConfig",
-    "MotionClipEvaluator", "ParquetError", "TextMotionMatcher", "WordVocab", "caption_batch",
-    "cpu_small_evaluator_config", "evaluate_embeddings", "load_evaluator_config", "load_evaluator_train_config",
-    "load_glove", "margin_loss", "metrics_from_embeddings", "paper_evaluator_config", "read_string_column",
-    "tag_word", "tag_words", "text_encoder_for", "tiny_evaluator_config", "token_inputs", "word_inputs",
-    "words_of",
+    "Evaluators", "Glove", "GloveError", "MatcherConfig", "MotionClipEvaluator", "ParquetError",
+    "TextMotionMatcher", "WordVocab", "caption_batch", "cpu_small_evaluator_config", "evaluate_embeddings",
+    "load_evaluator_config", "load_glove", "margin_loss", "metrics_from_embeddings", "paper_evaluator_config",
+    "read_string_column", "tag_word", "tag_words", "text_encoder_for", "tiny_evaluator_config", "token_inputs",
+    "word_inputs", "words_of",
 ]

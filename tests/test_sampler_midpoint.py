@@ -5,7 +5,8 @@ import math
 import pytest
 import torch
 
-from coamd.diffusion import SAMPLERS, exact_point_velocity, integrate, midpoint
+from coamd.diffusion import DISTILLED, METHODS, SAMPLERS, exact_point_velocity, integrate, midpoint
+from test_cli import _sampling_parsers
 
 
 def test_midpoint_lands_on_a_point_mass_and_counts_two_evaluations_per_step():
@@ -28,9 +29,13 @@ def test_midpoint_is_second_order():
 
 
 def test_the_command_line_offers_every_sampler():
-    from coamd.cli.generate import SAMPLER_CHOICES
+    from coamd.cli import build_parser
 
-    assert tuple(SAMPLER_CHOICES) == tuple(SAMPLERS)
+    args = build_parser().parse_args(["generate", "a person waves", "-o", "out", "--sampler", "midpoint"])
+    assert args.sampler == "midpoint"
+    for prog, actions in _sampling_parsers().items():
+        assert tuple(actions["--sampler"].choices) == tuple(SAMPLERS), prog
+    assert SAMPLERS == (*METHODS, DISTILLED) and "midpoint" in METHODS
 
 
 def test_midpoint_generates_through_the_bundle(tiny_bundle, one_torch_thread):

@@ -147,3 +147,20 @@ def test_help_examples_parse(verb, capsys):
     for line in examples:
         args = parser.parse_args(shlex.split(line)[1:])
         assert args.func is not None
+
+
+def test_generate_records_bundle_defaults_overridden_by_flags(ckpt, tmp_path, capsys):
+    import yaml
+
+    def sampling(out, *flags):
+        assert main(["generate", "a person walks", "--length", "1", "--checkpoint", ckpt, "--format", "npy",
+                     "--raw", "-o", str(tmp_path / out), *flags]) == 0
+        with np.load(tmp_path / out / "samples.npz") as z:
+            return yaml.safe_load(str(z["config"]))["sampling"]
+
+    assert sampling("d") == {"steps": 4, "cfg": 4.5, "sampler": "euler", "ode_steps": 2, "guidance": 0.0,
+                             "guidance_reward": "fused", "batch_size": 32}        # the bundle's, else the library's
+    assert sampling("f", "--steps", "2", "--cfg", "1", "--sampler", "heun", "--ode-steps", "1",
+                    "--batch-size", "3") == {"steps": 2, "cfg": 1.0, "sampler": "heun", "ode_steps": 1,
+                                             "guidance": 0.0, "guidance_reward": "fused", "batch_size": 3}
+    capsys.readouterr()

@@ -49,3 +49,61 @@ def number(lo: float, hi: float) -> Callable[[str], float]:
 
 SEED = whole(0, 2**62)
 THREADS = whole(1, 1024)
+
+
+# ---------------------------------------------------------------------------------- sampling flags
+# The library's defaults (coamd.tasks.Sampling), shown in --help; a test checks they match.
+SAMPLING_DEFAULTS = {"steps": 12, "cfg": 4.5, "sampler": "dopri5", "ode_steps": 32, "guidance": 0.0,
+                     "guidance_reward": "fused", "batch_size": 32}
+GUIDANCE_REWARDS = ("fused", "all")     # coamd.tasks.guidance.REWARDS (torch-free here; a test compares them)
+
+
+def add_sampling_args(p: argparse.ArgumentParser, *, guidance: bool = True, batch_size: bool = False,
+                      pinned: dict | None = None, why: str = "") -> None:
+    """The sampling flags of every verb that samples (generate, edit, eval generation/edit, bench generate).
+
+    An unset flag is None: :func:`sampling_from_args` then takes the bundle's ``defaults``, else the
+    library's (``coamd.tasks.Sampling``). ``pinned`` (flag dest -> value) gives a verb that must not follow
+    the bundle fixed defaults instead, explained by ``why`` in its help. ``guidance=False`` leaves out the
+    MAR guidance flags (a verb that cannot guide), ``batch_size=True`` adds ``--batch-size``.
+    """
+    from ..diffusion.names import SAMPLERS
+
+    pinned = dict(pinned or {})
+    lib = SAMPLING_DEFAULTS
+    if pinned:
+        title = f"sampling (defaults pinned: {why})"
+    else:
+        title = (f"sampling (unset flags: the bundle's defaults, else {lib['steps']} / {lib['cfg']:g} / {lib['sampler']} "
+                 f"/ {lib['ode_steps']} / {lib['guidance']:g})")
+    g = p.add_argument_group(title)
+
+    def add(flag: str, dest: str, help: str, **kw) -> None:
+        default = pinned.pop(dest, None)
+        g.add_argument(flag, dest=dest, default=default,
+                       help=help + (f" (default: {default})" if default is not None else ""), **kw)
+
+    add("--steps", "steps", "coarse-to-fine decoding steps", type=whole(1, 1000))
+    add("--cfg", "cfg", "classifier-free guidance scale (1 = off)", type=number(0, 100))
+    add("--sampler", "sampler", "flow-head sampler: an ODE solver, or 'distilled' (the bundle's few-step student, "
+                                "CFG baked in)", choices=SAMPLERS)
+    add("--ode-steps", "ode_steps", "euler/heun/midpoint steps per token", type=whole(1, 10_000), metavar="K")
+    if guidance:
+        add("--guidance", "guidance", "MAR gradient-guidance step (0 = off; upstream's 0.5+λ is LAMBDA here)",
+            type=number(0, 1000), metavar="LAMBDA")
+        add("--guidance-reward", "guidance_reward", "MAR reward of the guidance: the text-aligned fused embedding "
+            "only (fused) or upstream's 0.7 fused + 0.1 each joint/bone/motion stream (all)", choices=GUIDANCE_REWARDS)
+    if batch_size:
+        add("--batch-size", "batch_size", f"motions decoded together (library default: {lib['batch_size']})",
+            type=whole(1, 4096), metavar="B")
+    if pinned:
+        raise ValueError(f"add_sampling_args: pinned {sorted(pinned)} are not sampling flags of this verb")
+
+
+def sampling_from_args(args: argparse.Namespace, bundle=None, **more):
+    """The ``coamd.tasks.Sampling`` of the parsed sampling flags: library defaults < the bundle's ``defaults``
+    (``bundle`` None: none) < the flags given < ``more``. Bad values are one-line errors naming the flag."""
+    from ..tasks import sampling_settings
+
+    given = {k: getattr(args, k, None) for k in SAMPLING_DEFAULTS}
+    return sampling_settings(bundle, **{**given, **more})

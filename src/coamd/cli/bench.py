@@ -9,9 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..diffusion import SAMPLERS
 from . import add_common, add_subverbs, new_parser
-from .args import THREADS, number, whole
-from .generate import SAMPLER_CHOICES
+from .args import THREADS, add_sampling_args, sampling_from_args, whole
+
+# bench generate times the same work on random weights (which have no bundle defaults) and on any checkpoint,
+# so its sampling defaults are pinned instead of following a bundle: the paper's 12 steps and CFG 4.5, with a
+# fixed-step solver (Euler x32) whose cost does not depend on the weights as dopri5's adaptive steps do.
+PINNED = {"sampler": "euler", "ode_steps": 32, "steps": 12, "cfg": 4.5}
 
 # sub-verb -> "module[:function]" under coamd.cli whose function(subparsers) registers it
 SUBVERBS = {
@@ -40,11 +45,8 @@ def register_generate(sub) -> None:
                    help="model sizes for random weights: paper, cpu-small or a YAML path (default: cpu-small)")
     p.add_argument("--checkpoint", metavar="DIR", default=None,
                    help="time these trained weights (a bundle or runs) instead of random ones of --config")
-    p.add_argument("--sampler", choices=SAMPLER_CHOICES, default="euler",
-                   help="flow-head sampler (default: euler; distilled: the bundle's few-step student)")
-    p.add_argument("--ode-steps", type=whole(1, 10_000), default=32, metavar="K", help="euler/heun steps per token (default: 32)")
-    p.add_argument("--steps", type=whole(1, 1000), default=12, help="coarse-to-fine decoding steps (default: 12)")
-    p.add_argument("--cfg", type=number(0, 100), default=4.5, help="classifier-free guidance scale (default: 4.5; 1 = off)")
+    add_sampling_args(p, guidance=False, pinned=PINNED,
+                      why="the same work on random weights and on every checkpoint, whatever its bundle defaults")
     p.add_argument("--batch", type=whole(1, 4096), nargs="+", default=None, metavar="B",
                    help="batch sizes to time (default: 1 32; for paper-size models 1 4, as batch 32 takes "
                         "many minutes on a CPU)")
@@ -76,8 +78,9 @@ def parse_sampler(spec: str, default_steps: int) -> tuple[str, int, int | None]:
     if threads is not None and threads < 1:
         raise CoamdError(f"--compare {spec}@{at}: at least 1 thread")
     name, _, k = spec.partition(":")
-    if name not in SAMPLER_CHOICES:
-        raise CoamdError(f"--compare {spec}: expected euler[:K], heun[:K], midpoint[:K], dopri5 or distilled")
+    if name not in SAMPLERS:
+        raise CoamdError(f"--compare {spec}: expected a sampler ({', '.join(SAMPLERS)}), "
+                         f"fixed-step ones optionally with :K")
     try:
         steps = int(k) if k else default_steps
     except ValueError:
@@ -95,14 +98,13 @@ def variant_label(s) -> str:
 def run_generate(args: argparse.Namespace) -> int:
     from ..bench.speed import bench_generate, format_report
     from ..errors import CoamdError
-    from ..tasks import Sampling
 
     for name, value in (("--repeats", args.repeats), ("--frames", args.frames)):
         if value is not None and value < 1:
             raise CoamdError(f"{name} {value}: must be at least 1")
     if args.batch is not None and min(args.batch) < 1:
         raise CoamdError(f"--batch {min(args.batch)}: must be at least 1")
-    sampling = Sampling(steps=args.steps, cfg=args.cfg, sampler=args.sampler, ode_steps=args.ode_steps)
+    sampling = sampling_from_args(args)             # no bundle: the flags, defaults pinned (PINNED)
     if args.threads is not None and min(args.threads) < 1:
         raise CoamdError(f"--threads {min(args.threads)}: must be at least 1")
     if args.compare or args.threads:

@@ -13,7 +13,8 @@ import json
 from ..atomic import folder_lock
 from ..errors import CoamdError
 from . import add_common, new_parser
-from .generate import add_checkpoint, add_output, add_raw, add_sampling, check_out, sampling_from
+from .args import add_sampling_args, sampling_from_args
+from .generate import add_checkpoint, add_output, add_raw, check_out
 
 
 def register(sub) -> None:
@@ -37,7 +38,7 @@ def register(sub) -> None:
                    help="pelvis path to follow: (T, 2) x/z or (T, 3) metres at 20 fps")
     p.add_argument("--no-exact", dest="exact", action="store_false",
                    help="keep the decoder's result as it is (no final overwrite of kept joints / path snap)")
-    add_sampling(p)
+    add_sampling_args(p)
     add_raw(p)
     add_checkpoint(p)
     add_output(p)
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         parse_joints(args.joints, SMPL22)
     if args.trajectory is not None:
         load_trajectory(args.trajectory)
-    sampling_from(args)
+    sampling_from_args(args)
     from ..tasks.bundle import bundle_defaults
     from ..timing import configure_threads
     from .generate import needed_parts
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     bundle = load_bundle(args.checkpoint, device=args.device, parts=needed_parts([1.0], guidance))
     with folder_lock(out, "output folder"):
         result = edit(bundle, source.joints, text, task=args.task, keep=args.keep, joints=args.joints,
-                      trajectory=args.trajectory, seed=args.seed, sampling=sampling_from(args, bundle),
+                      trajectory=args.trajectory, seed=args.seed, sampling=sampling_from_args(args, bundle),
                       exact=args.exact, cleanup=not args.raw)
         result.save(out, formats, overwrite=args.overwrite)
     print(f"{out}: edited {result.report['seconds']} s ({result.report['regenerated_tokens']}/"

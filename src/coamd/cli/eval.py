@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import add_common, new_parser
-from .args import number, whole
+from .args import add_sampling_args, sampling_from_args, whole
 
 TASKS = ("generation", "edit", "retrieval", "recognition", "reconstruction")
 HELP = {
@@ -84,16 +84,7 @@ def _common(p: argparse.ArgumentParser, task: str) -> None:
 
 
 def _sampling(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("sampling (default: the bundle's defaults)")
-    g.add_argument("--guidance", type=number(0, 1000), default=None, help="MAR guidance step λ (0 = unguided)")
-    g.add_argument("--guidance-reward", choices=["fused", "all"], default=None,
-                   help="MAR guidance reward: the text-aligned fused embedding only (default) or upstream's "
-                        "0.7 fused + 0.1 per stream")
-    g.add_argument("--steps", type=whole(1, 1000), default=None, help="coarse-to-fine decoding steps (paper: 12)")
-    g.add_argument("--cfg", type=number(0, 100), default=None, help="classifier-free guidance scale (paper: 4.5)")
-    g.add_argument("--sampler", default=None, help="flow-head ODE sampler: euler, heun or dopri5")
-    g.add_argument("--ode-steps", type=whole(1, 10_000), default=None, help="euler/heun steps per token sample")
-    g.add_argument("--batch-size", type=whole(1, 4096), default=None, help="motions generated together")
+    add_sampling_args(p, batch_size=True)
     p.add_argument("--raw", action="store_true", help="score the raw network output only (default: the cleaned "
                                                       "output, as users get it, and the raw output beside it)")
     _realdata(p)
@@ -235,19 +226,12 @@ def _real_reference(args: argparse.Namespace, rows: dict) -> dict[str, Any]:
             "physics_vs_real": physics_vs_real(rows, real[REAL_ROW])}
 
 
-def _sampling_of(args: argparse.Namespace, bundle: Any) -> Any:
-    from ..tasks import sampling_settings
-
-    return sampling_settings(bundle, guidance=args.guidance, guidance_reward=args.guidance_reward, steps=args.steps,
-                             cfg=args.cfg, sampler=args.sampler, ode_steps=args.ode_steps, batch_size=args.batch_size)
-
-
 def _generate_or_edit(args: argparse.Namespace, bundle: Any, evaluators: Any, evalset: Any, settings: dict,
                       progress: bool | None) -> dict:
     from ..bench import protocols
     from ..config import to_dict
 
-    sampling = _sampling_of(args, bundle)
+    sampling = sampling_from_args(args, bundle)
     settings["sampling"] = to_dict(sampling)
     if args.eval_task == "edit":
         from ..errors import CoamdError

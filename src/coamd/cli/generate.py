@@ -15,30 +15,12 @@ from pathlib import Path
 from ..atomic import folder_lock
 from ..errors import CoamdError
 from . import add_common, add_timings, new_parser
-from .args import number, whole
-
-# coamd.diffusion.SAMPLERS, spelt out so that building the parser does not import torch (a test compares them)
-SAMPLER_CHOICES = ("euler", "heun", "midpoint", "dopri5", "distilled")
+from .args import add_sampling_args, sampling_from_args, whole
 
 
 def add_checkpoint(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", metavar="DIR", default=None,
                    help="a model bundle, a training run or a folder of runs (default: the bundled weights)")
-
-
-def add_sampling(p: argparse.ArgumentParser) -> None:
-    """Decoding flags shared by generate and edit; unset flags fall back to the bundle's defaults."""
-    g = p.add_argument_group("sampling (defaults: the bundle's recommended settings, else 12 / 4.5 / dopri5 / 32 / 0)")
-    g.add_argument("--steps", type=whole(1, 1000), default=None, help="coarse-to-fine decoding steps")
-    g.add_argument("--cfg", type=number(0, 100), default=None, help="classifier-free guidance scale (1 = off)")
-    g.add_argument("--sampler", choices=SAMPLER_CHOICES, default=None,
-                   help="flow-head sampler: an ODE solver, or 'distilled' (the bundle's few-step student, CFG baked in)")
-    g.add_argument("--ode-steps", type=whole(1, 10_000), default=None, metavar="K", help="euler/heun steps per token")
-    g.add_argument("--guidance", type=number(0, 1000), default=None, metavar="LAMBDA",
-                   help="MAR gradient-guidance step (0 = off; upstream's 0.5+λ is LAMBDA here)")
-    g.add_argument("--guidance-reward", choices=["fused", "all"], default=None,
-                   help="MAR reward of the guidance: the text-aligned fused embedding only (default) or "
-                        "upstream's 0.7 fused + 0.1 each joint/bone/motion stream")
 
 
 def add_raw(p: argparse.ArgumentParser) -> None:
@@ -69,13 +51,6 @@ def check_out(out: str, overwrite: bool) -> Path:
     return path
 
 
-def sampling_from(args: argparse.Namespace, bundle=None, **more):
-    from ..tasks import sampling_settings
-
-    return sampling_settings(bundle, steps=args.steps, cfg=args.cfg, sampler=args.sampler, ode_steps=args.ode_steps,
-                             guidance=args.guidance, guidance_reward=args.guidance_reward, **more)
-
-
 def register(sub) -> None:
     p = new_parser(
         sub, "generate", "generate motions from text (coarse-to-fine masked decoding, optional MAR guidance)",
@@ -91,8 +66,7 @@ def register(sub) -> None:
     p.add_argument("--sequence", action="store_true",
                    help="chain the texts into one long motion, one segment per text (1 s overlaps)")
     p.add_argument("--num-samples", type=whole(1, 10_000), default=1, metavar="N", help="samples per text (default: 1)")
-    p.add_argument("--batch-size", type=whole(1, 4096), default=None, metavar="B", help="samples decoded together (default: 32)")
-    add_sampling(p)
+    add_sampling_args(p, batch_size=True)
     add_raw(p)
     add_checkpoint(p)
     add_output(p)
@@ -155,12 +129,12 @@ def _run(args: argparse.Namespace, stage) -> None:
     formats = parse_formats(args.format)
     out = check_out(args.out, args.overwrite)
     with folder_lock(out, "output folder"):  # a second run into the same -o is refused now, not at the end
-        sampling_from(args, batch_size=args.batch_size)              # flag errors before loading models
+        sampling_from_args(args)             # flag errors before loading models
         configure_threads(args.threads, len(texts) * args.num_samples)
         guidance = args.guidance if args.guidance is not None else float(bundle_defaults(args.checkpoint).get("guidance", 0))
         bundle = load_bundle(args.checkpoint, device=args.device, parts=needed_parts(seconds, guidance))
         bundle.text_cache = True
-        sampling = sampling_from(args, bundle, batch_size=args.batch_size)
+        sampling = sampling_from_args(args, bundle)
         notes: list[str] = []
         if args.sequence:
             result = generate_sequence(bundle, texts, seconds, num_samples=args.num_samples, seed=args.seed,

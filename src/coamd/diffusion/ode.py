@@ -12,6 +12,8 @@ fixed-step :func:`euler`, :func:`heun` and :func:`midpoint` are the fast modes (
 
 ``distilled`` (:data:`DISTILLED`) is not an ODE method: it names a few-step student flow head
 (``coamd train distill``) sampled with Euler; :data:`SAMPLERS` lists every sampler name a caller may pick.
+The names live in the torch-free :mod:`.names`; a new solver is its function and dispatch here and its
+name in ``names.METHODS``.
 
 This module imports nothing from coamd.
 """
@@ -23,11 +25,9 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-Velocity = Callable[[Tensor, Tensor], Tensor]  # (x, t) -> dx/dt, same shape as x
+from .names import METHODS
 
-METHODS = ("euler", "heun", "midpoint", "dopri5")
-DISTILLED = "distilled"
-SAMPLERS = (*METHODS, DISTILLED)
+Velocity = Callable[[Tensor, Tensor], Tensor]  # (x, t) -> dx/dt, same shape as x
 
 
 def _grid(x0: Tensor, steps: int, t0: float, t1: float) -> Tensor:

@@ -89,3 +89,31 @@ def test_imports_point_one_way():
 def test_format_owners_sit_low():
     """The samples.npz owner imports nothing above the skeleton: every layer may read/write it."""
     assert _imported_layers(SRC / "io" / "samples.py") <= CORE | {"skeleton"}
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """The coamd modules ``path`` imports, dotted below ``coamd`` (``models.config``, ``atomic``, ...)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    pkg = list(path.relative_to(SRC).parts[:-1])
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name.removeprefix("coamd.") for a in node.names if a.name.startswith("coamd."))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                if node.module and node.module.startswith("coamd."):
+                    found.add(node.module.removeprefix("coamd."))
+            else:
+                base = pkg[: len(pkg) - (node.level - 1)]
+                found.add(".".join(base + ([node.module] if node.module else [])))
+    return found
+
+
+def test_checkpoint_and_bundle_format_owners_sit_low():
+    """The one checkpoint reader/writer (models/checkpoint.py) uses only the core helpers and the model
+    config (itself core + skeleton); the one bundle.json reader/writer (models/bundle_meta.py) only the
+    core helpers -- so training, tasks and evaluation all read both formats through them."""
+    assert _imported_modules(SRC / "models" / "checkpoint.py") <= CORE | {"models.config"}
+    assert _imported_layers(SRC / "models" / "config.py") <= CORE | {"skeleton"}
+    assert _imported_modules(SRC / "models" / "bundle_meta.py") <= CORE
+    assert _imported_modules(SRC / "models" / "checkpoint.py") == {"atomic", "config", "errors", "models.config"}

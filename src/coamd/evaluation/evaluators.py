@@ -6,9 +6,9 @@ Diversity / MultiModality, and evaluator (b), the CLIP-score model; ``loss`` tra
 ``torch.inference_mode``, on a chosen device, with the vocabulary, Mean/Std and text backend the
 pair was trained with.
 
-Checkpoints are plain dicts in the layout of ``coamd.models.checkpoint`` (``format``, ``version``,
-``kind: "evaluator"``, ``model_config``, ``state: {"evaluator": weights}``, ``extra``) and load with
-``torch.load(weights_only=True)`` and strict key/shape checks. A ``coamd train evaluator`` run
+Checkpoints are plain dicts in the one format of ``coamd.models.checkpoint`` (``format``, ``version``,
+``kind: "evaluator"``, ``model_config``, ``state: {"evaluator": weights}``, ``extra``), read and written
+through that module (``weights_only=True`` loading, strict key/shape checks). A ``coamd train evaluator`` run
 folder, one of its ``.pt`` files, or a file written by ``Evaluators.save`` all load the same way.
 
 Independence (§6.1): nothing outside ``coamd.evaluation``, ``coamd.bench`` and the evaluation/
@@ -28,20 +28,26 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..atomic import atomic_path
 from ..config import ConfigError, from_dict, to_dict
 from ..data import Normalizer
 from ..errors import CoamdError
-from ..models import CheckpointError, load_module
+from ..models.checkpoint import (
+    CheckpointError,
+    check_payload,
+    checkpoint_file,
+    load_module,
+    read_payload,
+    save_payload,
+    stamp,
+)
 from ..text import TextEncoder, load_text_encoder
-from ..train.checkpoint import checkpoint_file
 from .config import EvaluatorConfig
 from .glove import WordVocab
 from .inputs import token_inputs, word_inputs
 from .matcher import TextMotionMatcher
 from .motionclip import MotionClipEvaluator
 
-FORMAT, VERSION, KIND = "coamd-checkpoint", 1, "evaluator"
+KIND = "evaluator"          # the checkpoint kind (format and version: coamd.models.checkpoint)
 EXPORT_NAME = "evaluators.pt"
 TEXT_CACHE_LIMIT = 200_000     # cached caption embeddings per Evaluators (then the cache restarts)
 
@@ -201,8 +207,7 @@ class Evaluators:
         state = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
         if fp16:
             state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
-        return {"format": FORMAT, "version": VERSION, "kind": KIND, "model_config": to_dict(self.cfg),
-                "state": {KIND: state}, "extra": extra}
+        return stamp({"kind": KIND, "model_config": to_dict(self.cfg), "state": {KIND: state}, "extra": extra})
 
     def save(self, path: str | os.PathLike, fp16: bool = False) -> Path:
         """Write the pair atomically to ``path`` (a ``.pt`` file, or a folder that gets ``evaluators.pt``);
@@ -210,18 +215,13 @@ class Evaluators:
         path = Path(path)
         if path.suffix != ".pt":
             path = path / EXPORT_NAME
-        with atomic_path(path) as tmp:
-            torch.save(self.payload(fp16=fp16), tmp)
-        return path
+        return save_payload(path, self.payload(fp16=fp16))
 
     @classmethod
     def from_payload(cls, payload: dict, where: str = "checkpoint", device: torch.device | str = "cpu",
                      batch_size: int = 32, encoder: TextEncoder | None = None) -> Evaluators:
         """Rebuild from a checkpoint dict (strict: every weight must fit)."""
-        if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-            raise CheckpointError(f"{where}: not a coamd checkpoint")
-        if payload.get("kind") != KIND:
-            raise CheckpointError(f"{where}: a {payload.get('kind')!r} checkpoint, expected evaluators ('{KIND}')")
+        check_payload(payload, where, kind=KIND, what=f"evaluators ('{KIND}')")
         extra = payload.get("extra", {})
         try:
             cfg = from_dict(EvaluatorConfig, payload["model_config"], "evaluator")
@@ -250,9 +250,5 @@ class Evaluators:
             path = checkpoint_file(path)
         except CoamdError as e:
             raise CheckpointError(f"{e} (expected {EXPORT_NAME} or a 'coamd train evaluator' run folder)") from None
-        try:
-            payload = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as e:  # noqa: BLE001 - unpickling fails with many types; report on one line
-            raise CheckpointError(f"{path}: not a readable checkpoint ({type(e).__name__}: "
-                                  f"{' '.join(str(e).split())[:160]})") from None
+        payload = read_payload(path, map_location="cpu")       # format/version here, the kind in from_payload
         return cls.from_payload(payload, str(path), device, batch_size, encoder)

@@ -16,7 +16,15 @@ from .build import (
     count_parameters,
     parameter_counts,
 )
-from .checkpoint import CheckpointError, load_checkpoint, load_module, save_checkpoint
+from .checkpoint import (
+    CheckpointError,
+    checkpoint_file,
+    load_checkpoint,
+    load_module,
+    read_payload,
+    save_checkpoint,
+    save_payload,
+)
 from .config import (
     AEConfig,
     GeneratorConfig,
@@ -59,6 +67,7 @@ __all__ = [
     "build_mar",
     "build_models",
     "centre_joint",
+    "checkpoint_file",
     "count_parameters",
     "cpu_small_config",
     "load_checkpoint",
@@ -66,6 +75,8 @@ __all__ = [
     "load_module",
     "paper_config",
     "parameter_counts",
+    "read_payload",
     "save_checkpoint",
+    "save_payload",
     "tiny_config",
 ]

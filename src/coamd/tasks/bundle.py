@@ -18,6 +18,9 @@ BUNDLE FORMAT (version 1) -- a folder holding::
     flow_head_distilled.pt  optional: a few-step student of the generator's flow head (``coamd train
                     distill``, checkpoint kind "distill"), used by ``--sampler distilled``
 
+``bundle.json`` is read and validated by :func:`read_bundle_meta` and written by ``write_bundle_meta``
+(both in :mod:`coamd.models.bundle_meta`, a low module that training code may use too); each part file
+by the one checkpoint reader, :func:`coamd.models.checkpoint.read_payload`.
 ``coamd.tasks.bundling.make_bundle`` assembles one from training runs. Parts are optional: a
 bundle with only ``mar.pt`` recognises and retrieves but cannot generate; a task that needs a
 missing part says which one. ``defaults`` (e.g. ``{"sampler": "euler", "ode_steps": 32,
@@ -38,7 +41,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import warnings
 from collections.abc import Iterator, Sequence
@@ -52,24 +54,28 @@ from torch import Tensor, nn
 
 from ..data import Normalizer
 from ..device import resolve_device
-from ..errors import CoamdError
 from ..models import PARTS, FlowHead, ModelConfig, build_models, load_checkpoint, load_module
+from ..models.bundle_meta import (
+    BUNDLE_ENV,
+    BUNDLE_FILE,
+    BUNDLE_FORMAT,
+    BUNDLE_VERSION,
+    DEFAULT_BUNDLE,
+    LABELS_FILE,
+    BundleError,
+    bundle_part_files,
+    bundle_part_path,
+    default_bundle_path,
+    read_bundle_meta,
+)
+from ..models.checkpoint import check_payload, run_checkpoint
 from ..skeleton import SKELETONS, Skeleton
 from ..text import TextEncoder, load_text_encoder
 from ..timing import stage
 
-BUNDLE_FORMAT, BUNDLE_VERSION = "coamd-bundle", 1
-BUNDLE_FILE, LABELS_FILE = "bundle.json", "labels.txt"
-BUNDLE_ENV = "COAMD_BUNDLE"
-DEFAULT_BUNDLE = Path(__file__).resolve().parents[1] / "weights" / "cpu-small"
-CKPT_FORMAT, CKPT_VERSION = "coamd-checkpoint", 1
 NEEDED_BY = {"ae": "generation and editing", "generator": "generation and editing",
              "length": "automatic lengths (pass a length in seconds instead)",
              "mar": "recognition, retrieval and guidance"}
-
-
-class BundleError(CoamdError):
-    """A bundle or checkpoint folder that cannot be used (missing part, mismatched parts)."""
 
 
 @dataclass
@@ -221,13 +227,6 @@ class Bundle:
 
 
 # ---------------------------------------------------------------------------------- discovery
-def _run_checkpoint(folder: Path) -> Path | None:
-    for cand in (folder / "checkpoints" / "best.pt", folder / "checkpoints" / "latest.pt", folder / "best.pt"):
-        if cand.is_file():
-            return cand
-    return None
-
-
 def _read(path: Path) -> tuple[str, ModelConfig, dict]:
     """(part kind, model config, payload) of one checkpoint file, its tensors on the CPU (the modules are
     built on the bundle's device and copy the weights; the extras, e.g. Mean/Std, stay host-side)."""
@@ -247,12 +246,12 @@ def find_checkpoints(path: str | os.PathLike) -> dict[str, Path]:
         raise BundleError(f"{path}: no such checkpoint file or folder")
     if path.is_file():
         return {_read(path)[0]: path}
-    own = _run_checkpoint(path)
+    own = run_checkpoint(path)
     if own is not None:
         return {_read(own)[0]: own}
     found: dict[str, Path] = {}
     for sub in sorted(p for p in path.iterdir() if p.is_dir()):
-        ckpt = _run_checkpoint(sub)
+        ckpt = run_checkpoint(sub)
         if ckpt is None:
             continue
         kind = _read(ckpt)[0]
@@ -264,11 +263,6 @@ def find_checkpoints(path: str | os.PathLike) -> dict[str, Path]:
         raise BundleError(f"{path}: not a bundle ({BUNDLE_FILE}), a training run (checkpoints/best.pt) "
                           f"or a folder of training runs")
     return found
-
-
-def default_bundle_path() -> Path:
-    env = os.environ.get(BUNDLE_ENV)
-    return Path(env).expanduser() if env else DEFAULT_BUNDLE
 
 
 # ---------------------------------------------------------------------------------- loading
@@ -284,7 +278,7 @@ def bundle_defaults(path: str | os.PathLike | None = None) -> dict[str, Any]:
     root = default_bundle_path() if path is None else Path(path).expanduser()
     if not (root / BUNDLE_FILE).is_file():
         return {}
-    return dict(_read_meta(root).get("defaults") or {})
+    return dict(read_bundle_meta(root).get("defaults") or {})
 
 
 def _load_bundle(path: str | os.PathLike | None, device: torch.device, parts: Sequence[str] | None) -> Bundle:
@@ -299,11 +293,8 @@ def _load_bundle(path: str | os.PathLike | None, device: torch.device, parts: Se
     labels: list[str] = []
     top_stats: Normalizer | None = None
     if (root / BUNDLE_FILE).is_file():
-        meta = _read_meta(root)
-        files = {p: root / f for p, f in meta.get("parts", {}).items()}
-        missing = [str(f) for f in files.values() if not f.is_file()]
-        if missing:
-            raise BundleError(f"{root}: {BUNDLE_FILE} lists {missing[0]}, which is missing")
+        meta = read_bundle_meta(root)
+        files = bundle_part_files(root, meta)
         if (root / "Mean.npy").is_file():
             top_stats = Normalizer.load(root)
         if (root / LABELS_FILE).is_file():
@@ -341,8 +332,7 @@ def attach_distilled(generator: nn.Module, path: Path, device: torch.device | st
     """Load a ``coamd train distill`` checkpoint (a few-step student of the flow head) into ``generator``
     for ``sampler="distilled"`` (:meth:`coamd.models.MaskedGenerator.set_distilled`)."""
     cfg, payload = load_checkpoint(path, map_location="cpu")
-    if payload.get("kind") != "distill":
-        raise BundleError(f"{path}: a {payload.get('kind')!r} checkpoint, expected a distilled flow head ('distill')")
+    check_payload(payload, path, kind="distill", what="a distilled flow head ('distill')")
     if (cfg.ae.latent_dim, cfg.generator.hidden) != (generator.latent_dim, generator.cfg.hidden):
         raise BundleError(f"{path}: the distilled head is for {cfg.ae.latent_dim}-d tokens under {cfg.generator.hidden}-d "
                           f"conditions; the generator has {generator.latent_dim}/{generator.cfg.hidden}")
@@ -366,19 +356,6 @@ def _skip_init() -> Iterator[None]:
     finally:
         for n, f in saved.items():
             setattr(nn.init, n, f)
-
-
-def _read_meta(root: Path) -> dict[str, Any]:
-    try:
-        meta = json.loads((root / BUNDLE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise BundleError(f"{root / BUNDLE_FILE}: unreadable ({e})") from None
-    if not isinstance(meta, dict) or meta.get("format") != BUNDLE_FORMAT:
-        raise BundleError(f"{root / BUNDLE_FILE}: not a coamd bundle description (format {BUNDLE_FORMAT!r} expected)")
-    if meta.get("version") != BUNDLE_VERSION:
-        raise BundleError(f"{root / BUNDLE_FILE}: bundle version {meta.get('version')} is not supported "
-                          f"(this coamd reads version {BUNDLE_VERSION})")
-    return meta
 
 
 def _stats(extra: dict, top: Normalizer | None, file: Path, cfg: ModelConfig) -> Normalizer:
@@ -423,5 +400,6 @@ def _text_backend(meta: dict, extras: dict[str, dict], configs: dict[str, ModelC
     return backend, options
 
 
-__all__ = ["BUNDLE_ENV", "BUNDLE_FILE", "DEFAULT_BUNDLE", "Bundle", "BundleError", "bundle_defaults", "find_checkpoints",
-           "load_bundle"]
+__all__ = ["BUNDLE_ENV", "BUNDLE_FILE", "BUNDLE_FORMAT", "BUNDLE_VERSION", "DEFAULT_BUNDLE", "LABELS_FILE", "Bundle",
+           "BundleError", "bundle_defaults", "bundle_part_path", "default_bundle_path", "find_checkpoints",
+           "load_bundle", "read_bundle_meta"]

@@ -1,4 +1,5 @@
-"""Assembling model bundles (the format is documented in :mod:`coamd.tasks.bundle`).
+"""Assembling model bundles (the format is documented in :mod:`coamd.tasks.bundle`; ``bundle.json`` is written
+by :func:`coamd.models.bundle_meta.write_bundle_meta`, each part by :func:`coamd.models.checkpoint.save_payload`).
 
 ``make_bundle`` turns training runs into a bundle (inference weights only, optional fp16),
 ``write_bundle`` writes one from checkpoint payloads, and ``make_random_bundle`` makes a
@@ -9,7 +10,6 @@ into place, so a failure leaves nothing behind.
 from __future__ import annotations
 
 import datetime
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,17 +20,14 @@ import torch
 
 import coamd
 
-from ..atomic import atomic_dir, atomic_open, atomic_path
+from ..atomic import atomic_dir, atomic_open
 from ..config import to_dict
 from ..data import Normalizer
 from ..models import ModelConfig, build_models
+from ..models.bundle_meta import write_bundle_meta
+from ..models.checkpoint import save_payload, stamp
 from ..skeleton import SKELETONS, Skeleton
 from .bundle import (
-    BUNDLE_FILE,
-    BUNDLE_FORMAT,
-    BUNDLE_VERSION,
-    CKPT_FORMAT,
-    CKPT_VERSION,
     LABELS_FILE,
     BundleError,
     _check_compatible,
@@ -46,8 +43,8 @@ def _strip(payload: dict, kind: str, fp16: bool) -> dict[str, Any]:
     if fp16:
         sd = {k: v.half() if v.is_floating_point() else v for k, v in sd.items()}
     extra = {k: v for k, v in (payload.get("extra") or {}).items()}
-    return {"format": CKPT_FORMAT, "version": CKPT_VERSION, "kind": kind, "model_config": payload["model_config"],
-            "state": {kind: {k: v.detach().cpu().contiguous() for k, v in sd.items()}}, "extra": extra}
+    return stamp({"kind": kind, "model_config": payload["model_config"],
+                  "state": {kind: {k: v.detach().cpu().contiguous() for k, v in sd.items()}}, "extra": extra})
 
 
 def write_bundle(out_dir: str | os.PathLike, checkpoints: dict[str, dict[str, Any]], *, text_backend: str,
@@ -63,8 +60,7 @@ def write_bundle(out_dir: str | os.PathLike, checkpoints: dict[str, dict[str, An
     skeleton = str(cfg0.get("skeleton", "smpl22"))
     with atomic_dir(out, overwrite=overwrite) as tmp:
         for part, payload in checkpoints.items():
-            with atomic_path(tmp / f"{part}.pt") as f:
-                torch.save(payload, f)
+            save_payload(tmp / f"{part}.pt", payload)
         if stats is not None:
             stats.save(tmp)
         if labels:
@@ -77,7 +73,7 @@ def write_bundle(out_dir: str | os.PathLike, checkpoints: dict[str, dict[str, An
             (tmp / card.name).write_bytes(card.read_bytes())
             cards.append(card.name)
         meta = {
-            "format": BUNDLE_FORMAT, "version": BUNDLE_VERSION, "name": name or out.name, "skeleton": skeleton,
+            "name": name or out.name, "skeleton": skeleton,
             "fps": SKELETONS[skeleton].fps if skeleton in SKELETONS else 20.0,
             "unit_length": 2 ** int(cfg0.get("ae", {}).get("down_t", 2)),
             "text": {"backend": text_backend, "model_id": text_model_id, "options": dict(text_options or {})},
@@ -86,9 +82,7 @@ def write_bundle(out_dir: str | os.PathLike, checkpoints: dict[str, dict[str, An
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "sources": sources or {}, "model_cards": cards, "defaults": dict(defaults or {}),
         }
-        with atomic_open(tmp / BUNDLE_FILE, "w", encoding="utf-8") as f:
-            json.dump(meta, f, indent=2)
-            f.write("\n")
+        write_bundle_meta(tmp, meta)
     return out
 
 
@@ -158,9 +152,9 @@ def make_random_bundle(out_dir: str | os.PathLike, model_config: ModelConfig | N
     stats = Normalizer(pose.reshape(-1), np.full(3 * skel.num_joints, 0.1, np.float32))
     extra = {"text_backend": text_backend, "mean": torch.from_numpy(stats.mean.copy()),
              "std": torch.from_numpy(stats.std.copy()), "label_names": list(labels), "dataset": "random"}
-    payloads = {part: {"format": CKPT_FORMAT, "version": CKPT_VERSION, "kind": part, "model_config": to_dict(cfg),
-                       "state": {part: {k: v.detach().clone() for k, v in m.state_dict().items()}},
-                       "extra": dict(extra)}
+    payloads = {part: stamp({"kind": part, "model_config": to_dict(cfg),
+                             "state": {part: {k: v.detach().clone() for k, v in m.state_dict().items()}},
+                             "extra": dict(extra)})
                 for part, m in modules.items()}
     options = {"dim": cfg.text.sentence_dim} if text_backend == "hash" else {}
     return write_bundle(out_dir, payloads, text_backend=text_backend, text_options=options, name="random",

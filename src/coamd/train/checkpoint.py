@@ -1,8 +1,8 @@
 """Training checkpoints: plain dicts of tensors and Python scalars, written atomically.
 
 Every checkpoint loads with ``torch.load(path, weights_only=True)`` and follows the model
-checkpoint layout of ``coamd.models.checkpoint`` (``format``, ``version``, ``model_config``,
-``state: {part: weights}``), so ``coamd.models.load_checkpoint`` reads a training checkpoint
+checkpoint format of ``coamd.models.checkpoint`` (``format``, ``version``, ``model_config``,
+``state: {part: weights}``), read and written through that module, so ``coamd.models.load_checkpoint`` reads a training checkpoint
 directly; ``state[kind]`` holds the weights inference should use (the EMA copy when there is
 one). The ``train`` entry holds what resuming needs: raw model, EMA, optimizer and grad-scaler
 states, step/epoch/batch position, every RNG state per rank as tensors, the best validation
@@ -26,14 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..atomic import atomic_path
-from ..errors import CoamdError
-
-FORMAT, VERSION = "coamd-checkpoint", 1   # the layout of coamd.models.checkpoint
-
-
-class CheckpointError(CoamdError):
-    """A checkpoint that is missing, unreadable or of the wrong kind."""
+from ..models.checkpoint import CheckpointError, checkpoint_file, read_payload, save_payload
 
 
 def capture_rng(generator: torch.Generator | None = None) -> dict[str, Any]:
@@ -67,38 +60,17 @@ def restore_rng(state: dict[str, Any], generator: torch.Generator | None = None)
 
 
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
-    """``torch.save`` to a temporary file beside ``path``, then rename it into place."""
-    path = Path(path)
-    with atomic_path(path, durable=True) as tmp:
-        torch.save({"format": FORMAT, "version": VERSION, **state}, tmp)
-    return path
-
-
-def checkpoint_file(path: str | Path) -> Path:
-    """A checkpoint file, or a run folder's ``checkpoints/best.pt`` (else ``latest.pt``)."""
-    path = Path(path).expanduser()
-    if path.is_dir():
-        for cand in (path / "checkpoints" / "best.pt", path / "checkpoints" / "latest.pt", path / "best.pt"):
-            if cand.is_file():
-                return cand
-        raise CheckpointError(f"{path}: no checkpoints/best.pt or checkpoints/latest.pt in this run folder")
-    if not path.is_file():
-        raise CheckpointError(f"{path}: checkpoint not found")
-    return path
+    """Write a training checkpoint atomically and durably (the format floor's :func:`save_payload`)."""
+    return save_payload(path, state, durable=True)
 
 
 def load_checkpoint(path: str | Path, kind: str | None = None, map_location: str | torch.device = "cpu") -> dict:
-    """Load a coamd checkpoint safely (``weights_only=True``); check its ``kind`` when given."""
+    """Load a training checkpoint (a file or a run folder) through the format floor's :func:`read_payload`
+    (``weights_only=True``, format/version/kind checks); it must hold the ``train`` entry resuming needs."""
     path = checkpoint_file(path)
-    try:
-        ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e:  # noqa: BLE001 - any unpickling failure is "not a checkpoint" to the user
-        raise CheckpointError(f"{path}: not a readable coamd checkpoint ({type(e).__name__}: "
-                              f"{' '.join(str(e).split())[:160]})") from None
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT or "train" not in ckpt:
-        raise CheckpointError(f"{path}: not a coamd training checkpoint")
-    if kind is not None and ckpt.get("kind") != kind:
-        raise CheckpointError(f"{path}: a {ckpt.get('kind')!r} checkpoint, expected {kind!r}")
+    ckpt = read_payload(path, kind=kind, map_location=map_location)
+    if "train" not in ckpt:
+        raise CheckpointError(f"{path}: not a coamd training checkpoint (no 'train' entry)")
     return ckpt
 
 
@@ -121,3 +93,7 @@ def prune_step_checkpoints(folder: Path, keep: int) -> None:
     steps = sorted(folder.glob("step_*.pt"), key=lambda p: int(p.stem.split("_")[1]))
     for old in steps[: max(0, len(steps) - keep)]:
         old.unlink(missing_ok=True)
+
+
+__all__ = ["CheckpointError", "capture_rng", "checkpoint_file", "file_hash", "inference_weights", "load_checkpoint",
+           "prune_step_checkpoints", "restore_rng", "save_checkpoint"]

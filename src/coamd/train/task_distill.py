@@ -33,10 +33,11 @@ from ..diffusion import METHODS, integrate
 from ..errors import CoamdError
 from ..models import build_generator, load_module
 from ..models import load_checkpoint as load_model_checkpoint
+from ..models.bundle_meta import bundle_part_path, default_bundle_path, is_bundle
 from ..models.layers import lengths_to_mask
 from .checkpoint import checkpoint_file
 from .common import batches
-from .task_generator import GeneratorTask, _bundle_part, default_bundle
+from .task_generator import GeneratorTask
 
 
 def parse_teacher(spec: str) -> tuple[str, int]:
@@ -55,9 +56,9 @@ def parse_teacher(spec: str) -> tuple[str, int]:
 
 def find_generator_checkpoint(given: str) -> Path:
     """``generator`` if set (a checkpoint, run or bundle folder), else the bundled generator."""
-    path = Path(given).expanduser() if given else default_bundle()
-    if path.is_dir() and (path / "bundle.json").is_file():
-        part = _bundle_part(path, "generator")
+    path = Path(given).expanduser() if given else default_bundle_path()
+    if is_bundle(path):
+        part = bundle_part_path(path, "generator")
         if part is None:
             raise CoamdError(f"generator={path}: the bundle has no generator")
         return part
@@ -91,7 +92,7 @@ class DistillTask(GeneratorTask):
         self.teacher_method, self.teacher_steps = parse_teacher(cfg.teacher)
         self.gen_path = find_generator_checkpoint(cfg.generator)
         gen_cfg, self.gen_payload = load_model_checkpoint(self.gen_path)
-        if not cfg.ae_checkpoint and (self.gen_path.parent / "bundle.json").is_file():
+        if not cfg.ae_checkpoint and is_bundle(self.gen_path.parent):
             ctx = dataclasses.replace(ctx, cfg=dataclasses.replace(cfg, ae_checkpoint=str(self.gen_path.parent)))
         super().__init__(ctx, gen_cfg, source)          # the teacher's architecture, its AE's latents
         self._val: list[dict[str, Tensor]] | None = None

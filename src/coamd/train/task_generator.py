@@ -17,8 +17,6 @@ whole samples either way.
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -30,29 +28,12 @@ from ..data import Normalizer
 from ..errors import CoamdError
 from ..models import build_autoencoder, build_generator, load_module
 from ..models import load_checkpoint as load_model_checkpoint
+from ..models.bundle_meta import bundle_part_path, default_bundle_path
 from .checkpoint import CheckpointError, checkpoint_file, file_hash
 from .common import MotionTask, batches
 from .data import normalizer_from_extra
 from .distributed import barrier
 from .latents import FrameCropDataset, LatentTextDataset, cached_latents, collate_frames, collate_latents, encode_split
-
-BUNDLE_ENV = "COAMD_BUNDLE"
-
-
-def _bundle_part(folder: Path, part: str) -> Path | None:
-    """``folder/<parts[part]>`` of a model bundle folder (``bundle.json``, see ``coamd.tasks.bundle``)."""
-    try:
-        meta = json.loads((folder / "bundle.json").read_text())
-    except (OSError, ValueError):
-        return None
-    name = (meta.get("parts") or {}).get(part)
-    return folder / name if name and (folder / name).is_file() else None
-
-
-def default_bundle() -> Path:
-    """``$COAMD_BUNDLE``, else the weights bundled with coamd (``coamd/weights/cpu-small``)."""
-    env = os.environ.get(BUNDLE_ENV)
-    return Path(env).expanduser() if env else Path(__file__).resolve().parents[1] / "weights" / "cpu-small"
 
 
 def find_ae_checkpoint(given: str, run_dir: Path) -> Path:
@@ -60,14 +41,13 @@ def find_ae_checkpoint(given: str, run_dir: Path) -> Path:
     (``RUN/../ae``), else the bundled AE."""
     if given:
         path = Path(given).expanduser()
-        return (_bundle_part(path, "ae") if path.is_dir() and (path / "bundle.json").is_file() else None) \
-            or checkpoint_file(path)
+        return bundle_part_path(path, "ae") or checkpoint_file(path)
     sibling = run_dir.resolve().parent / "ae"
     try:
         return checkpoint_file(sibling)
     except CheckpointError:
         pass
-    bundled = _bundle_part(default_bundle(), "ae")
+    bundled = bundle_part_path(default_bundle_path(), "ae")
     if bundled is not None:
         return bundled
     raise CoamdError(f"no AE checkpoint: train one with 'coamd train ae --out {sibling}' or pass "

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from coamd.config import ConfigError
+from coamd.data import Normalizer
 from coamd.errors import CoamdError
 from coamd.evaluation import (
     EvaluatorModel,
@@ -17,7 +18,7 @@ from coamd.evaluation import (
     GloveError,
     WordVocab,
     caption_batch,
-    evaluate_embeddings,
+    evaluate_generation,
     load_evaluator_config,
     load_glove,
     tag_words,
@@ -215,23 +216,31 @@ def test_overfitting_32_pairs_lifts_r_precision_far_above_chance(trained):
     assert fid(m, other) > 10 * abs(fid(m, m)) + 1e-3
 
 
-def test_evaluate_embeddings_scores_matched_above_mismatched(trained):
+def test_evaluate_generation_scores_matched_above_mismatched(trained):
     ev, caps, x, n = trained["ev"], trained["caps"], trained["x"], trained["n"]
-    caps2, x2, n2 = caps * 2, torch.cat([x, x]), torch.cat([n, n])   # 64 pairs = two pools of 32
-    wrong = torch.roll(torch.arange(64), 5)
-    mm = torch.stack([x, x.flip(0)], dim=1)[:8]                       # (G=8, R=2, T, F)
-    out = evaluate_embeddings(ev, caps2, x2, n2, x2[wrong], n2[wrong], mm_motions=mm, mm_lengths=n[:8],
-                              generator=np.random.default_rng(0))
-    assert out["gt_r_precision_top1"] > 0.7 and out["r_precision_top1"] < 0.3
-    assert out["gt_r_precision_top1"] <= out["gt_r_precision_top2"] <= out["gt_r_precision_top3"]
-    assert out["matching_distance"] > out["gt_matching_distance"]
-    assert out["gt_clip_score"] > out["clip_score"]
-    assert abs(out["fid"]) < 1e-6                                      # the same motion set, re-paired
-    assert out["multimodality"] > 0 and out["diversity"] > 0
-    same = evaluate_embeddings(ev, caps2, x2, n2, x2, n2, generator=np.random.default_rng(0))
-    assert same["r_precision_top1"] == same["gt_r_precision_top1"] and "multimodality" not in same
+    # the fixture's motions are already in the evaluators' space: identity Mean/Std, joints = features
+    ev = Evaluators(ev.model, ev.vocab, "hash", normalizer=Normalizer(np.zeros(66), np.ones(66)), encoder=ev.encoder)
+    joints = [x[i, : n[i]].numpy().reshape(-1, 22, 3) for i in range(32)]
+    caps2, gt = caps * 2, joints * 2                                  # 64 pairs = two pools of 32
+    wrong = [gt[i] for i in np.roll(np.arange(64), 5)]
+    mm = [[joints[(i + k * 7) % 32] for k in range(4)] for i in range(8)]   # G=8 captions, R=4 different motions
+    out = evaluate_generation(ev, caps2, gt, wrong, mm_motions=mm)
+    real = evaluate_generation(ev, caps2, gt, gt)
+    assert real["r_precision_top1"] > 0.7 and out["r_precision_top1"] < 0.3
+    assert real["r_precision_top1"] <= real["r_precision_top2"] <= real["r_precision_top3"]
+    assert out["matching_distance"] > real["matching_distance"]
+    assert real["clip_score"] > out["clip_score"]
+    assert abs(out["fid"]) < 1e-6 and abs(real["fid"]) < 1e-6       # the same motion set, re-paired
+    assert out["multimodality"] > 0 and out["diversity"] > 0 and "multimodality" not in real
+    assert evaluate_generation(ev, caps2, gt, wrong, mm_motions=mm) == out      # seeded: the same pairs again
+    assert {"foot_skating", "jitter", "bone_variation"} <= set(out) and all(np.isfinite(list(out.values())))
+    # the one R-precision: the metrics function on the pooled embeddings, in the order given
+    t, m = ev.embed_texts(caps2).numpy(), ev.embed_motions(torch.cat([x, x]), torch.cat([n, n])).numpy()
+    assert real["r_precision_top1"] == pytest.approx(r_precision(t, m)[0])
     with pytest.raises(CoamdError, match="at least 32"):
-        evaluate_embeddings(ev, caps[:16], x[:16], n[:16])
+        evaluate_generation(ev, caps[:16], joints[:16], joints[:16])
+    with pytest.raises(CoamdError, match="without Mean/Std"):
+        evaluate_generation(trained["ev"], caps2, gt, gt)
 
 
 # ---------------------------------------------------------------------------- checkpoints

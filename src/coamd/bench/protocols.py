@@ -10,13 +10,12 @@ evaluators, and scores every row of the table on that same draw:
   A method with a ``base_name`` (``methods.CleanedMethod``) post-processes the motions that the
   method of that name made in the same repeat, so a "cleaned" row costs no second generation.
 
-Per row: FID (evaluator (a) embeddings vs the draw's GT), R-precision top-1/2/3 in pools of 32
-(Euclidean), MM-Dist, Diversity (300 pairs), CLIP-score (evaluator (b), cosine), MultiModality
-(opt-in), and physical plausibility on the de-normalised joints (foot skating ratio, foot-contact
-sliding in m/s, floor penetration in m, jitter in m/s³, bone-length variation in mm;
-docs/metrics.md). Rows aggregate over repeats as mean ±
-1.96·σ/√n (``coamd.metrics.aggregate_repeats``). Evaluators only read motions: nothing here
-feeds them back into a model.
+Per row: the metrics of :class:`coamd.evaluation.Scorer` (FID, R-precision top-1/2/3 in pools of
+32, MM-Dist, Diversity, CLIP-score, MultiModality when asked, physical plausibility; the protocol
+itself lives in :mod:`coamd.evaluation.protocol`, where ``evaluate_generation`` scores one row
+for a Python caller). Here: drawing, repeats, methods, progress and aggregation over repeats as
+mean ± 1.96·σ/√n (``coamd.metrics.aggregate_repeats``). Evaluators only read motions: nothing
+here feeds them back into a model.
 """
 
 from __future__ import annotations
@@ -31,23 +30,16 @@ from tqdm.auto import tqdm
 
 from ..errors import CoamdError
 from ..evaluation import Evaluators
-from ..metrics import (
-    aggregate_repeats,
-    bone_length_variation,
-    clip_score,
-    diversity,
-    fid,
-    floor_penetration,
-    foot_contact_sliding,
-    foot_skating_ratio,
-    jitter,
-    matching_distance,
-    mpjpe,
-    multimodality,
-    r_precision,
+from ..evaluation.protocol import (
+    PHYSICS,
+    R_PRECISION_TIES,
+    Scorer,
+    pad_motions,
+    physics_values,
+    plausibility,
 )
-from ..skeleton import Skeleton
-from .evalset import POOL, Draw, EvalSet, pad_motions
+from ..metrics import aggregate_repeats, mpjpe
+from .evalset import POOL, Draw, EvalSet
 from .methods import clean_edits, copy_back, edit_decodes, reconstruct
 
 Row = dict[str, dict[str, Any]]          # metric -> {"mean", "ci95", "n"}
@@ -57,81 +49,6 @@ Tick = Callable[[int], None]
 def method_seed(seed: int, repeat: int) -> int:
     """Seed of a method's generations in repeat ``repeat`` (batch b adds its first index, < 100 000)."""
     return int(seed) * 10_000_019 + int(repeat) * 100_000
-
-
-R_PRECISION_TIES = "index"   # the official evaluation's argsort order (ties to the earlier motion); or "average"
-PHYSICS = ("foot_skating", "contact_sliding", "floor_penetration", "jitter", "bone_variation")
-CHUNK = 64                                  # motions padded together when measuring physics
-
-
-def physics_values(motions: Sequence[np.ndarray], skeleton: Skeleton, fps: float) -> dict[str, np.ndarray]:
-    """Per-motion physics of canonical motions (metres), each a (N,) array keyed as ``PHYSICS``.
-
-    Foot skating ratio (contact steps that slide), foot-contact sliding speed (m/s), floor
-    penetration (m), jitter (mean jerk, m/s³) and bone-length variation (mm); docs/metrics.md.
-    Motions are padded in chunks of ``CHUNK`` so long real clips do not build one huge array.
-    """
-    feet = skeleton.foot_joints or (0,)
-    out: dict[str, list[np.ndarray]] = {k: [] for k in PHYSICS}
-    motions = list(motions)
-    for first in range(0, len(motions), CHUNK):
-        x, n = pad_motions(motions[first:first + CHUNK])
-        out["foot_skating"].append(np.atleast_1d(foot_skating_ratio(x, fps, feet, lengths=n)))
-        out["contact_sliding"].append(np.atleast_1d(foot_contact_sliding(x, fps, feet, lengths=n)))
-        out["floor_penetration"].append(np.atleast_1d(floor_penetration(x, lengths=n)))
-        out["jitter"].append(np.atleast_1d(jitter(x, fps, lengths=n)))
-        out["bone_variation"].append(np.atleast_1d(bone_length_variation(x, skeleton.parents, lengths=n)))
-    return {k: np.concatenate(v).astype(np.float64) for k, v in out.items()}
-
-
-def plausibility(motions: Sequence[np.ndarray], skeleton: Skeleton, fps: float) -> dict[str, float]:
-    """Means over motions of ``physics_values``: foot skating ratio, contact sliding (m/s), floor
-    penetration (m), jitter (m/s³) and bone-length variation (mm) of canonical motions (metres)."""
-    return {k: float(np.mean(v)) for k, v in physics_values(motions, skeleton, fps).items()}
-
-
-class Scorer:
-    """The evaluator embeddings of one draw's captions and GT motions, and row scoring against them."""
-
-    def __init__(self, evaluators: Evaluators, draw: Draw, skeleton: Skeleton, fps: float,
-                 seed: tuple[int, ...], ties: str = R_PRECISION_TIES) -> None:
-        self.ev, self.skeleton, self.fps, self.seed, self.ties = evaluators, skeleton, fps, seed, ties
-        self.text = evaluators.embed_texts(draw.captions).numpy()               # (N, E)
-        self.clip_text = evaluators.clip_embed_texts(draw.captions).numpy()     # (N, E_b)
-        self.gt = self.embed(draw.joints)
-
-    def _normalised(self, motions: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        x, n = pad_motions(list(motions))                                       # (N, T, J, 3)
-        if self.ev.normalizer is None:
-            raise CoamdError("these evaluators were saved without Mean/Std; retrain or re-save them with statistics")
-        return self.ev.normalize(x.reshape(x.shape[0], x.shape[1], -1)), n      # (N, T, F)
-
-    def embed(self, motions: Sequence[np.ndarray]) -> np.ndarray:
-        x, n = self._normalised(motions)
-        return self.ev.embed_motions(x, n).numpy()
-
-    def clip_embed(self, motions: Sequence[np.ndarray]) -> np.ndarray:
-        x, n = self._normalised(motions)
-        return self.ev.clip_embed_motions(x, n).numpy()
-
-    def score(self, motions: Sequence[np.ndarray], mm_groups: np.ndarray | None = None,
-              text: np.ndarray | None = None, clip_text: np.ndarray | None = None) -> dict[str, float]:
-        """Metrics of ``motions`` paired row by row with the draw's captions (or ``text``/``clip_text``)."""
-        text = self.text if text is None else text
-        clip_text = self.clip_text if clip_text is None else clip_text
-        emb = self.embed(motions)
-        if len(emb) != len(text):
-            raise CoamdError(f"{len(emb)} motions for {len(text)} captions")
-        rng = np.random.default_rng((*self.seed, 3))            # the same diversity pairs for every row
-        n = len(text) // POOL * POOL
-        top = r_precision(text[:n], emb[:n], top_k=3, pool=POOL, ties=self.ties)
-        out = {"fid": fid(self.gt, emb), **{f"r_precision_top{k + 1}": float(top[k]) for k in range(3)},
-               "matching_distance": matching_distance(text, emb), "diversity": diversity(emb, 300, rng),
-               "clip_score": clip_score(clip_text, self.clip_embed(motions))}
-        if mm_groups is not None:
-            out["multimodality"] = multimodality(mm_groups, 10, rng)
-        out.update(plausibility(motions, self.skeleton, self.fps))
-        return out
 
 
 @dataclass
@@ -172,7 +89,7 @@ def generation_protocol(evalset: EvalSet, evaluators: Evaluators, methods: Mappi
     try:
         for r in range(repeats):
             draw = evalset.draw(r)
-            scorer = Scorer(evaluators, draw, skel, fps, (seed, r), ties)
+            scorer = Scorer(evaluators, draw.captions, draw.joints, skel, fps, (seed, r), ties)
             per_row["ground_truth"].append(scorer.score(evalset.redraw(draw, r).joints))
             made: dict[str, tuple[list[np.ndarray], float]] = {}
             for name, method in methods.items():
@@ -241,7 +158,7 @@ def edit_protocol(evalset: EvalSet, evaluators: Evaluators, bundle: Any, samplin
     try:
         for r in range(repeats):
             draw = evalset.draw(r)
-            scorer = Scorer(evaluators, draw, skel, fps, (seed, r), ties)
+            scorer = Scorer(evaluators, draw.captions, draw.joints, skel, fps, (seed, r), ties)
             per_row["ground_truth"].append(scorer.score(evalset.redraw(draw, r).joints))
             for task in tasks:
                 bar.set_postfix_str(f"repeat {r + 1}/{repeats}: {task}")
@@ -291,7 +208,7 @@ def reconstruction_protocol(evalset: EvalSet, evaluators: Evaluators, bundle: An
     try:
         for r in range(repeats):
             draw = evalset.draw(r)
-            scorer = Scorer(evaluators, draw, skel, fps, (seed, r), ties)
+            scorer = Scorer(evaluators, draw.captions, draw.joints, skel, fps, (seed, r), ties)
             per_row["ground_truth"].append(scorer.score(evalset.redraw(draw, r).joints))
             with torch.no_grad():
                 recon = reconstruct(bundle, draw.joints)
@@ -326,7 +243,7 @@ def samples_protocol(evalset: EvalSet, evaluators: Evaluators, motions: Sequence
     per_row: dict[str, list[dict[str, float]]] = {"ground_truth": [], "samples": []}
     for r in tqdm(range(repeats), desc="samples", unit="repeat", disable=disabled(progress), leave=False):
         draw = evalset.draw(r)
-        scorer = Scorer(evaluators, draw, skel, fps, (seed, r), ties)
+        scorer = Scorer(evaluators, draw.captions, draw.joints, skel, fps, (seed, r), ties)
         per_row["ground_truth"].append(scorer.score(evalset.redraw(draw, r).joints))
         order = np.random.default_rng((seed, r, 4)).permutation(len(motions))[: len(motions) // POOL * POOL]
         caps = [texts[i] for i in order]

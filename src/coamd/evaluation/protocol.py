@@ -1,116 +1,172 @@
-"""Text-to-motion metrics from evaluator embeddings (paper-brief §6.2; definitions in docs/metrics.md).
+"""The text-to-motion scoring protocol (paper-brief §6.2-§6.3; metric definitions in docs/metrics.md).
 
-:func:`evaluate_embeddings` embeds ground-truth and generated motions and their captions with a
-trained :class:`~coamd.evaluation.Evaluators` pair and returns one repeat's metric dict:
-FID (GT vs generated, evaluator (a)), R-precision top-1/2/3 in pools of 32 (31 distractors,
-Euclidean, after one shared shuffle as upstream's shuffled ``drop_last`` loader), MM-Dist,
-Diversity (300 pairs), CLIP-score (evaluator (b), cosine) and, when groups of repeated
-generations are given, MultiModality (10 pairs per caption). ``gt_*`` keys give the same numbers
-for the ground truth itself (the "Real motion" row). Repeats and confidence intervals are the
-caller's (``coamd.metrics.aggregate_repeats``).
+One row of a benchmark table is one call: :func:`evaluate_generation` (or a :class:`Scorer`, which
+embeds a draw's captions and ground truth once and then scores any number of rows against them)
+takes canonical joints in metres, normalises them with the evaluators' Mean/Std and returns
+
+* FID (evaluator (a) embeddings of the motions vs the ground truth),
+* R-precision top-1/2/3 in consecutive pools of 32 pairs (31 distractors, Euclidean; the caller
+  shuffles), MM-Dist, Diversity (300 pairs), CLIP-score (evaluator (b), cosine),
+* MultiModality (10 pairs per caption) when groups of repeated generations are given,
+* physical plausibility (foot skating ratio, contact sliding in m/s, floor penetration in m,
+  jitter in m/s³, bone-length variation in mm) of the motions themselves.
+
+Drawing the evaluation set, repeats, caching and reports are ``coamd.bench``'s; repeats aggregate
+as mean ± 1.96·σ/√n (``coamd.metrics.aggregate_repeats``). Evaluators only read motions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
-import torch
 
 from ..errors import CoamdError
-from ..metrics import clip_score, diversity, fid, matching_distance, multimodality, r_precision
+from ..metrics import (
+    bone_length_variation,
+    clip_score,
+    diversity,
+    fid,
+    floor_penetration,
+    foot_contact_sliding,
+    foot_skating_ratio,
+    jitter,
+    matching_distance,
+    multimodality,
+    r_precision,
+)
+from ..skeleton import SKELETONS, Skeleton
 from .evaluators import Evaluators
 
-POOL = 32
+POOL = 32                    # R-precision pool: 31 distractors (§6.2)
+R_PRECISION_TIES = "index"   # the official evaluation's argsort order (ties to the earlier motion); or "average"
+PHYSICS = ("foot_skating", "contact_sliding", "floor_penetration", "jitter", "bone_variation")
+CHUNK = 64                   # motions padded together when measuring physics
 
 
-def _np(x: Any) -> np.ndarray:
-    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+def pad_motions(motions: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(N, T_max, J, 3) float32 zero-padded and (N,) int64 lengths of a list of (T_i, J, 3) motions."""
+    if not motions:
+        raise CoamdError("no motions to pad")
+    lengths = np.array([len(m) for m in motions], np.int64)
+    out = np.zeros((len(motions), int(lengths.max())) + motions[0].shape[1:], np.float32)
+    for i, m in enumerate(motions):
+        out[i, : len(m)] = m
+    return out, lengths
 
 
-def _matching(prefix: str, text: np.ndarray, motion: np.ndarray, pool: int) -> dict[str, float]:
-    """R-precision top-1..3 and MM-Dist of paired (N, E) embeddings."""
+def physics_values(motions: Sequence[np.ndarray], skeleton: Skeleton, fps: float) -> dict[str, np.ndarray]:
+    """Per-motion physics of canonical motions (metres), each a (N,) array keyed as ``PHYSICS``.
+
+    Foot skating ratio (contact steps that slide), foot-contact sliding speed (m/s), floor
+    penetration (m), jitter (mean jerk, m/s³) and bone-length variation (mm); docs/metrics.md.
+    Motions are padded in chunks of ``CHUNK`` so long real clips do not build one huge array.
+    """
+    feet = skeleton.foot_joints or (0,)
+    out: dict[str, list[np.ndarray]] = {k: [] for k in PHYSICS}
+    motions = list(motions)
+    for first in range(0, len(motions), CHUNK):
+        x, n = pad_motions(motions[first:first + CHUNK])
+        out["foot_skating"].append(np.atleast_1d(foot_skating_ratio(x, fps, feet, lengths=n)))
+        out["contact_sliding"].append(np.atleast_1d(foot_contact_sliding(x, fps, feet, lengths=n)))
+        out["floor_penetration"].append(np.atleast_1d(floor_penetration(x, lengths=n)))
+        out["jitter"].append(np.atleast_1d(jitter(x, fps, lengths=n)))
+        out["bone_variation"].append(np.atleast_1d(bone_length_variation(x, skeleton.parents, lengths=n)))
+    return {k: np.concatenate(v).astype(np.float64) for k, v in out.items()}
+
+
+def plausibility(motions: Sequence[np.ndarray], skeleton: Skeleton, fps: float) -> dict[str, float]:
+    """Means over motions of ``physics_values``: foot skating ratio, contact sliding (m/s), floor
+    penetration (m), jitter (m/s³) and bone-length variation (mm) of canonical motions (metres)."""
+    return {k: float(np.mean(v)) for k, v in physics_values(motions, skeleton, fps).items()}
+
+
+def r_precision_pooled(text: np.ndarray, motion: np.ndarray, pool: int = POOL,
+                       ties: str = R_PRECISION_TIES) -> np.ndarray:
+    """R-precision top-1/2/3 of paired (N, E) embeddings over the whole pools of ``pool`` (the last
+    N % pool pairs are left out, as upstream's ``drop_last`` loader): ``coamd.metrics.r_precision``."""
     n = len(text) // pool * pool
     if n == 0:
         raise CoamdError(f"R-precision needs at least {pool} pairs, got {len(text)}")
-    top = r_precision(text[:n], motion[:n], top_k=3, pool=pool)
-    return {f"{prefix}r_precision_top{k + 1}": float(top[k]) for k in range(3)} | \
-        {f"{prefix}matching_distance": matching_distance(text, motion)}
+    return r_precision(text[:n], motion[:n], top_k=3, pool=pool, ties=ties)
 
 
-def metrics_from_embeddings(text: Any, gt: Any, gen: Any | None = None, clip_text: Any | None = None,
-                            clip_gt: Any | None = None, clip_gen: Any | None = None, mm_groups: Any | None = None,
-                            pool: int = POOL, diversity_pairs: int = 300, mm_pairs: int = 10,
-                            generator: np.random.Generator | None = None) -> dict[str, float]:
-    """The metric dict from precomputed embeddings; row i of every (N, E) array is caption i's pair.
+class Scorer:
+    """The evaluator embeddings of a set of captions and their GT motions, and row scoring against them.
 
-    Rows are used in the order given (shuffle first, as :func:`evaluate_embeddings` does).
-    ``mm_groups``: (G, R, E) embeddings of R generations per caption for MultiModality.
+    ``captions``: N strings; ``gt``: N canonical (T_i, J, 3) motions in metres; ``seed`` fixes the
+    Diversity/MultiModality pairs (the same for every row scored here).
     """
-    rng = generator if generator is not None else np.random.default_rng(0)
-    text, gt = _np(text), _np(gt)
-    out = _matching("gt_", text, gt, pool)
-    out["gt_diversity"] = diversity(gt, diversity_pairs, rng)
-    if clip_text is not None and clip_gt is not None:
-        out["gt_clip_score"] = clip_score(_np(clip_text), _np(clip_gt))
-    if gen is not None:
-        gen = _np(gen)
-        out["fid"] = fid(gt, gen)
-        out.update(_matching("", text, gen, pool))
-        out["diversity"] = diversity(gen, diversity_pairs, rng)
-        if clip_text is not None and clip_gen is not None:
-            out["clip_score"] = clip_score(_np(clip_text), _np(clip_gen))
-    if mm_groups is not None:
-        out["multimodality"] = multimodality(_np(mm_groups), mm_pairs, rng)
-    return out
+
+    def __init__(self, evaluators: Evaluators, captions: Sequence[str], gt: Sequence[np.ndarray],
+                 skeleton: Skeleton, fps: float, seed: int | tuple[int, ...] = 0,
+                 ties: str = R_PRECISION_TIES) -> None:
+        self.ev, self.skeleton, self.fps, self.ties = evaluators, skeleton, fps, ties
+        self.seed = tuple(seed) if isinstance(seed, tuple | list) else (int(seed),)
+        captions = list(captions)
+        self.text = evaluators.embed_texts(captions).numpy()               # (N, E)
+        self.clip_text = evaluators.clip_embed_texts(captions).numpy()     # (N, E_b)
+        self.gt = self.embed(gt)
+
+    def _normalised(self, motions: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        x, n = pad_motions(list(motions))                                       # (N, T, J, 3)
+        if self.ev.normalizer is None:
+            raise CoamdError("these evaluators were saved without Mean/Std; retrain or re-save them with statistics")
+        return self.ev.normalize(x.reshape(x.shape[0], x.shape[1], -1)), n      # (N, T, F)
+
+    def embed(self, motions: Sequence[np.ndarray]) -> np.ndarray:
+        x, n = self._normalised(motions)
+        return self.ev.embed_motions(x, n).numpy()
+
+    def clip_embed(self, motions: Sequence[np.ndarray]) -> np.ndarray:
+        x, n = self._normalised(motions)
+        return self.ev.clip_embed_motions(x, n).numpy()
+
+    def score(self, motions: Sequence[np.ndarray], mm_groups: np.ndarray | None = None,
+              text: np.ndarray | None = None, clip_text: np.ndarray | None = None) -> dict[str, float]:
+        """Metrics of ``motions`` paired row by row with the captions (or ``text``/``clip_text`` embeddings).
+
+        ``mm_groups``: (G, R, E) evaluator-(a) embeddings of R generations per caption (``embed``).
+        """
+        text = self.text if text is None else text
+        clip_text = self.clip_text if clip_text is None else clip_text
+        emb = self.embed(motions)
+        if len(emb) != len(text):
+            raise CoamdError(f"{len(emb)} motions for {len(text)} captions")
+        rng = np.random.default_rng((*self.seed, 3))            # the same diversity pairs for every row
+        top = r_precision_pooled(text, emb, POOL, self.ties)
+        out = {"fid": fid(self.gt, emb), **{f"r_precision_top{k + 1}": float(top[k]) for k in range(3)},
+               "matching_distance": matching_distance(text, emb), "diversity": diversity(emb, 300, rng),
+               "clip_score": clip_score(clip_text, self.clip_embed(motions))}
+        if mm_groups is not None:
+            out["multimodality"] = multimodality(mm_groups, 10, rng)
+        out.update(plausibility(motions, self.skeleton, self.fps))
+        return out
 
 
-def evaluate_embeddings(evaluators: Evaluators, captions: Sequence[str], gt_motions: Any, gt_lengths: Any,
-                        gen_motions: Any | None = None, gen_lengths: Any | None = None,
-                        mm_motions: Any | None = None, mm_lengths: Any | None = None,
-                        batch_size: int = POOL, generator: np.random.Generator | None = None,
-                        shuffle: bool = True) -> dict[str, float]:
-    """Embed and score one repeat of the text-to-motion protocol (module docstring).
+def evaluate_generation(evaluators: Evaluators, captions: Sequence[str], gt_motions: Sequence[np.ndarray],
+                        motions: Sequence[np.ndarray], mm_motions: Sequence[Sequence[np.ndarray]] | None = None,
+                        skeleton: Skeleton | str | None = None, fps: float | None = None,
+                        seed: int | tuple[int, ...] = 0, ties: str = R_PRECISION_TIES) -> dict[str, float]:
+    """Score generated ``motions`` for ``captions`` against ``gt_motions``: one repeat's metric dict.
 
-    captions: N strings; gt_motions / gen_motions: normalised (N, T, F) motions with (N,) frame
-    lengths (generation uses the GT lengths when ``gen_lengths`` is None); mm_motions:
-    (G, R, T, F) with (G,) or (G, R) lengths, R generations for each of G captions.
+    Every motion is a canonical (T_i, J, 3) array in metres (as ``coamd generate`` writes them);
+    row i of ``captions``, ``gt_motions`` and ``motions`` belong together, in pools of 32 in the order
+    given (shuffle beforehand; at least 32 rows). ``mm_motions``: G lists of R generations each for
+    the first G captions, for MultiModality. ``skeleton``/``fps`` (for the physics) default to the
+    evaluators' skeleton and its frame rate. Pass ``gt_motions`` as ``motions`` (re-cropped) for
+    the ground-truth row.
     """
-    captions = list(captions)
-    n = len(captions)
-    rng = generator if generator is not None else np.random.default_rng(0)
-    order = rng.permutation(n) if shuffle else np.arange(n)
-    pick = torch.as_tensor(order)
-
-    def rows(x: Any) -> Any:
-        return None if x is None else torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x)[pick]
-
-    gt, gt_n = rows(gt_motions), rows(gt_lengths)
-    if gt.shape[0] != n:
-        raise CoamdError(f"gt_motions: {gt.shape[0]} motions for {n} captions")
-    caps = [captions[i] for i in order]
-    out_kw: dict[str, Any] = {
-        "text": evaluators.embed_texts(caps, batch_size),
-        "gt": evaluators.embed_motions(gt, gt_n, batch_size),
-        "clip_text": evaluators.clip_embed_texts(caps, batch_size),
-        "clip_gt": evaluators.clip_embed_motions(gt, gt_n, batch_size),
-    }
-    if gen_motions is not None:
-        gen = rows(gen_motions)
-        if gen.shape[0] != n:
-            raise CoamdError(f"gen_motions: {gen.shape[0]} motions for {n} captions")
-        gen_n = rows(gen_lengths) if gen_lengths is not None else gt_n
-        out_kw["gen"] = evaluators.embed_motions(gen, gen_n, batch_size)
-        out_kw["clip_gen"] = evaluators.clip_embed_motions(gen, gen_n, batch_size)
+    skel = skeleton if isinstance(skeleton, Skeleton) else SKELETONS[skeleton or evaluators.model.cfg.skeleton]
+    scorer = Scorer(evaluators, captions, gt_motions, skel, skel.fps if fps is None else fps, seed, ties)
+    groups = None
     if mm_motions is not None:
-        mm = torch.as_tensor(np.asarray(mm_motions) if not isinstance(mm_motions, torch.Tensor) else mm_motions)
-        if mm.dim() < 4:
-            raise CoamdError(f"mm_motions: expected (G, R, T, F), got shape {tuple(mm.shape)}")
-        G, R = mm.shape[:2]
-        lens = torch.as_tensor(np.asarray(mm_lengths)).long() if mm_lengths is not None else \
-            torch.full((G,), mm.shape[2], dtype=torch.long)
-        lens = (lens[:, None].expand(G, R) if lens.dim() == 1 else lens).reshape(-1)
-        emb = evaluators.embed_motions(mm.reshape(G * R, *mm.shape[2:]), lens, batch_size)
-        out_kw["mm_groups"] = emb.reshape(G, R, -1)
-    return metrics_from_embeddings(**out_kw, pool=POOL, generator=rng)
+        mm = [list(g) for g in mm_motions]
+        if not mm or len({len(g) for g in mm}) != 1:
+            raise CoamdError("mm_motions: expected G groups of the same number R >= 1 of motions")
+        groups = scorer.embed([m for g in mm for m in g]).reshape(len(mm), len(mm[0]), -1)
+    return scorer.score(motions, groups)
+
+
+__all__ = ["CHUNK", "PHYSICS", "POOL", "R_PRECISION_TIES", "Scorer", "evaluate_generation", "pad_motions",
+           "physics_values", "plausibility", "r_precision_pooled"]

@@ -31,13 +31,14 @@ from ..evaluation import (
     EvaluatorModel,
     WordVocab,
     load_glove,
+    r_precision_pooled,
     text_encoder_for,
     token_inputs,
     word_inputs,
 )
 from ..evaluation.config import is_yaml_config
 from ..evaluation.matcher import DOWNSAMPLE
-from ..metrics import clip_score, matching_distance, r_precision
+from ..metrics import clip_score, matching_distance
 from ..text import TextEncoder
 from .common import MotionTask, batches
 from .config import TrainConfig
@@ -146,9 +147,7 @@ class EvaluatorTask(MotionTask):
             clip_m.append(model.clip.encode_motion(b["motion"], b["length"]).float().cpu())
         t, m = torch.cat(texts).numpy(), torch.cat(motions).numpy()
         order = np.random.default_rng(0).permutation(len(t))        # one fixed shuffle, as a shuffled loader
-        pool = min(32, len(t))
-        n = len(t) // pool * pool
-        top = r_precision(t[order][:n], m[order][:n], top_k=3, pool=pool)
+        top = r_precision_pooled(t[order], m[order], pool=min(32, len(t)))
         return {"top1": float(top[0]), "top3": float(top[2]), "mm_dist": matching_distance(t, m),
                 "clip_score": clip_score(torch.cat(clip_t).numpy(), torch.cat(clip_m).numpy())}
 

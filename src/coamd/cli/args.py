@@ -1,8 +1,11 @@
-"""Argument types with ranges: every numeric flag is checked when it is parsed.
+"""Argument types with ranges, and the sampling flags every verb that samples shares.
 
 ``type=whole(1, 1000)`` / ``type=number(0.1, 240)`` reject what is not a number, NaN and
 infinity, and values outside the range, with one line naming the flag and the allowed range
 (argparse adds "argument --fps:"), before any file is read or model loaded.
+
+:func:`add_sampling_args` declares ``--steps --cfg --sampler --ode-steps --guidance --guidance-reward
+--batch-size`` once; :func:`sampling_from_args` turns them into one ``coamd.tasks.Sampling``.
 """
 
 from __future__ import annotations
@@ -84,7 +87,7 @@ def add_sampling_args(p: argparse.ArgumentParser, *, guidance: bool = True, batc
                        help=help + (f" (default: {default})" if default is not None else ""), **kw)
 
     add("--steps", "steps", "coarse-to-fine decoding steps", type=whole(1, 1000))
-    add("--cfg", "cfg", "classifier-free guidance scale (1 = off)", type=number(0, 100))
+    add("--cfg", "cfg", "classifier-free guidance scale, 1 = off", type=number(0, 100))
     add("--sampler", "sampler", "flow-head sampler: an ODE solver, or 'distilled' (the bundle's few-step student, "
                                 "CFG baked in)", choices=SAMPLERS)
     add("--ode-steps", "ode_steps", "euler/heun/midpoint steps per token", type=whole(1, 10_000), metavar="K")

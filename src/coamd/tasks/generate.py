@@ -41,12 +41,15 @@ LengthArg = float | int | str | None
 
 @dataclass
 class Sampling:
-    """Decoding settings (§3.6-§3.7); a bundle's ``defaults`` override these, explicit arguments override both."""
+    """Decoding settings (§3.6-§3.7); a bundle's ``defaults`` override these, explicit arguments override both.
+
+    The command line's flags for them are ``coamd.cli.args.add_sampling_args`` (its help shows these defaults).
+    """
 
     steps: int = 12             # coarse-to-fine unmasking steps
     cfg: float = 4.5            # classifier-free guidance scale (1 = off)
-    sampler: str = "dopri5"     # flow-head sampler: euler, heun, midpoint, dopri5 or distilled (coamd.diffusion)
-    ode_steps: int = 32         # euler/heun steps per token sample
+    sampler: str = "dopri5"     # flow-head sampler, one of coamd.diffusion.SAMPLERS
+    ode_steps: int = 32         # fixed-step solver steps per token sample
     guidance: float = 0.0       # MAR gradient-guidance step λ (0 = unguided)
     guidance_reward: str = DEFAULT_REWARD   # MAR reward weights: "fused" (aligned f only) or "all" (upstream)
     batch_size: int = 32

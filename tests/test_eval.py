@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 
 from coamd.bench.evalset import EvalSet
-from coamd.bench.methods import GeneratorMethod, NearestNeighbour, cleanup_function, copy_back, edit_batch, edit_decodes
+from coamd.bench.methods import GeneratorMethod, NearestNeighbour, cleanup_function, copy_back
 from coamd.cli import main
+from coamd.errors import CoamdError
 from coamd.tasks import load_bundle, sampling_settings
+from coamd.tasks.edit import edit, edit_batch
 from test_bench_physics import write_real_fixture
 from test_eval_support import build_world
 
@@ -116,7 +118,7 @@ def test_edit_keeps_the_unedited_frames_and_reports_each_task(world, capsys):
     bundle = load_bundle(world["bundle"])
     draw = EvalSet(world["corpus"], "test").draw(0)
     src = [m[:48] for m in draw.joints[:3]]
-    out = edit_batch(bundle, sampling_settings(bundle), draw.captions[:3], src, "prefix", seed=0)
+    out, _ = edit_batch(bundle, draw.captions[:3], src, "prefix", seed=0, sampling=sampling_settings(bundle))
     for o, s in zip(out, src):
         assert o.shape == s.shape
         np.testing.assert_array_equal(o[:24], s[:24])                    # prefix keeps the first half
@@ -143,9 +145,9 @@ def test_official_edit_protocol_scores_the_decode_without_copying_kept_frames(wo
     draw = EvalSet(world["corpus"], "test").draw(0)
     src = [m[:48] for m in draw.joints[:3]]
     sampling = sampling_settings(bundle)
-    decoded, keeps = edit_decodes(bundle, sampling, draw.captions[:3], src, "inpaint", seed=0)
+    decoded, keeps = edit_batch(bundle, draw.captions[:3], src, "inpaint", seed=0, sampling=sampling, copy_back=False)
     copied = copy_back(decoded, src, keeps)
-    direct = edit_batch(bundle, sampling, draw.captions[:3], src, "inpaint", seed=0)
+    direct, _ = edit_batch(bundle, draw.captions[:3], src, "inpaint", seed=0, sampling=sampling)
     for d, c, e, s, k in zip(decoded, copied, direct, src, keeps):
         assert k.sum() == 24 and k[:12].all() and k[-12:].all()           # inpaint keeps the first and last 25 %
         np.testing.assert_array_equal(c[k], s[k])                        # copy-back: exactly the source
@@ -153,6 +155,23 @@ def test_official_edit_protocol_scores_the_decode_without_copying_kept_frames(wo
         assert np.abs(d[k] - s[k]).max() > 1e-3                          # official: the decode, kept frames not copied
         far = ~np.convolve(k, np.ones(9), mode="same").astype(bool)      # beyond the 4-frame fade of every seam
         np.testing.assert_array_equal(d[far], c[far])                    # the edited frames are the same
+
+
+def test_batch_edit_is_the_single_edit_with_its_token_rounding(world):
+    """Issue 15.6: the benchmark's edits are coamd.tasks.edit.edit_batch; one source gives exactly what
+    ``edit`` (no cleanup) gives, also for a length that is not a multiple of 4 (ceil tokens, last frame held)."""
+    bundle = load_bundle(world["bundle"])
+    draw = EvalSet(world["corpus"], "test").draw(0)
+    sampling = sampling_settings(bundle)
+    for frames in (48, 46):
+        src = draw.joints[0][:frames]
+        one = edit(bundle, src, draw.captions[0], task="prefix", seed=5, sampling=sampling, cleanup=False)
+        (motion,), (keep,) = edit_batch(bundle, [draw.captions[0]], [src], "prefix", seed=5, sampling=sampling)
+        assert motion.shape == src.shape and len(one.edit_mask) == 12
+        np.testing.assert_array_equal(motion, one.motion)
+        np.testing.assert_array_equal(keep, one.kept_frames)
+    with pytest.raises(CoamdError, match="2 texts for 1 source"):
+        edit_batch(bundle, draw.captions[:2], [src], "prefix", sampling=sampling)
 
 
 def test_generation_and_edit_show_the_real_captured_row_and_ratios(world, capsys, tmp_path):

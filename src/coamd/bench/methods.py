@@ -2,7 +2,7 @@
 
 Every method maps captions + ground-truth lengths (frames, multiples of 4) to canonical joints
 (T, J, 3) in metres, through the tasks API's own building blocks (``generate_tokens``,
-``decode_list``, ``MaskedGenerator.edit``, ``blend_kept``), so the numbers describe what users get.
+``decode_list``, ``edit_batch``, ``blend_kept``), so the numbers describe what users get.
 
 * ``GeneratorMethod``: coarse-to-fine decoding with CFG, the chosen flow-head sampler/steps and
   MAR guidance step λ (paper-brief §3.6-§3.7; λ = 0 is unguided). ``unconditional=True`` decodes
@@ -14,11 +14,11 @@ Every method maps captions + ground-truth lengths (frames, multiples of 4) to ca
 * ``CleanedMethod``: another method's motions after the kinematic cleanup stage
   (``coamd.tasks.cleanup.cleanup_motion``: constant bones, planted feet, floor at 0, smoothing),
   what users get by default; the cleanup is timed on its own and added to the base's seconds.
-* ``edit_decodes``: the four temporal editing tasks (§3.8) on a batch of ground-truth sources,
-  each the AE decode of the whole edited sequence (what upstream's edit evaluation scores);
-  ``copy_back`` copies the kept frames back from the source with a fade (what ``coamd edit``
-  hands out; ``edit_batch`` = both); ``clean_edits`` runs the cleanup on edits with the kept frames
-  pinned to their source.
+* Temporal edits (§3.8) are ``coamd.tasks.edit.edit_batch``'s: with ``copy_back=False`` each
+  motion is the AE decode of the whole edited sequence (what upstream's edit evaluation scores);
+  ``copy_back`` here copies the kept frames back from the source with a fade (what ``coamd edit``
+  hands out) from those same decodes; ``clean_edits`` runs the cleanup on edits with the kept
+  frames pinned to their source.
 * ``reconstruct``: AE encode → decode of each motion, for the reconstruction protocol.
 """
 
@@ -40,9 +40,7 @@ from ..skeleton import Skeleton
 from ..tasks import Bundle, Sampling
 from ..tasks.codec import decode_list, encode_joints
 from ..tasks.edit import blend_kept
-from ..tasks.edit_specs import TASKS, edit_mask_to_frames, task_edit_mask
 from ..tasks.generate import generate_tokens
-from ..tasks.guidance import guidance_hook
 from ..text import encode_cached
 from .evalset import fit_length
 
@@ -209,65 +207,12 @@ class NearestNeighbour:
         return out
 
 
-def edit_decodes(bundle: Bundle, sampling: Sampling, captions: Sequence[str], sources: Sequence[np.ndarray],
-                 task: str, seed: int, tick: Callable[[int], None] | None = None
-                 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Temporal ``task`` edits of GT ``sources`` (T_i, J, 3), T_i multiples of 4, towards their captions.
-
-    Kept tokens stay exact in latent space (``MaskedGenerator.edit``); each result is the AE decode
-    of the whole edited latent sequence, as upstream's edit evaluation scores it: the kept frames
-    are NOT copied back (:func:`copy_back` does that). Returns (decodes (T_i, J, 3), kept frames
-    (T_i,) bool).
-    """
-    if task not in TASKS:
-        raise CoamdError(f"--task: {task!r} is not one of {', '.join(TASKS)}")
-    unit, dev = bundle.unit_length, bundle.device
-    out: list[np.ndarray] = []
-    keeps: list[np.ndarray] = []
-    for first in range(0, len(captions), sampling.batch_size):
-        texts = list(captions[first:first + sampling.batch_size])
-        srcs = [np.asarray(s, np.float32) for s in sources[first:first + sampling.batch_size]]
-        tokens = _token_lengths(bundle, [len(s) for s in srcs])
-        if any(len(s) != n * unit for s, n in zip(srcs, tokens)):
-            raise CoamdError(f"edit sources must have a multiple of {unit} frames")
-        L = max(tokens)
-        z = torch.zeros(len(srcs), L, bundle.ae.latent_dim, device=dev)         # (B, L, C)
-        masks = np.zeros((len(srcs), L), bool)
-        for b, (s, n) in enumerate(zip(srcs, tokens)):
-            z[b, :n] = encode_joints(bundle, s)[0]
-            masks[b, :n] = task_edit_mask(task, n)
-        lengths = torch.tensor(tokens, device=dev)
-        hook = guidance_hook(bundle, texts, lengths, sampling.guidance, sampling.guidance_reward)
-        rng = torch.Generator(dev).manual_seed(int(seed + first))
-        lat = bundle.generator.edit(bundle.sentences(texts), z, lengths, torch.from_numpy(masks).to(dev),
-                                    steps=sampling.steps, cfg=sampling.cfg, sampler=sampling.sampler,
-                                    ode_steps=sampling.ode_steps, generator=rng, on_step=hook)
-        for b, (dec, s, n) in enumerate(zip(decode_list(bundle, lat, tokens), srcs, tokens)):
-            out.append(np.asarray(dec[: len(s)], np.float32))
-            keeps.append(edit_mask_to_frames(masks[b, :n], unit, len(s)))
-        if tick is not None:
-            tick(len(texts))
-    return out, keeps
-
-
 def copy_back(decoded: Sequence[np.ndarray], sources: Sequence[np.ndarray], keeps: Sequence[np.ndarray],
               fade: int = 4) -> list[np.ndarray]:
     """What ``coamd edit`` hands out: the kept frames (T_i,) copied back from the sources into the
     decodes, the seams faded over ``fade`` frames (``coamd.tasks.edit.blend_kept``)."""
     return [blend_kept(d, np.asarray(s, np.float32), k, fade).astype(np.float32)
             for d, s, k in zip(decoded, sources, keeps)]
-
-
-def edit_batch(bundle: Bundle, sampling: Sampling, captions: Sequence[str], sources: Sequence[np.ndarray],
-               task: str, seed: int, fade: int = 4, tick: Callable[[int], None] | None = None,
-               return_keep: bool = False) -> Any:
-    """:func:`edit_decodes` then :func:`copy_back`, as ``coamd.tasks.edit`` does for one motion.
-
-    ``return_keep``: also return each edit's kept frames, (T_i,) bool.
-    """
-    decoded, keeps = edit_decodes(bundle, sampling, captions, sources, task, seed, tick)
-    out = copy_back(decoded, sources, keeps, fade)
-    return (out, keeps) if return_keep else out
 
 
 @torch.no_grad()
@@ -281,4 +226,4 @@ def reconstruct(bundle: Bundle, motions: Sequence[np.ndarray]) -> list[np.ndarra
 
 
 __all__ = ["CleanedMethod", "GeneratorMethod", "NearestNeighbour", "clean_edits", "cleanup_function", "copy_back",
-           "edit_batch", "edit_decodes", "reconstruct"]
+           "reconstruct"]

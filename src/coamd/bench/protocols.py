@@ -39,8 +39,9 @@ from ..evaluation.protocol import (
     plausibility,
 )
 from ..metrics import aggregate_repeats, mpjpe
+from ..tasks.edit import edit_batch
 from .evalset import POOL, Draw, EvalSet
-from .methods import clean_edits, copy_back, edit_decodes, reconstruct
+from .methods import clean_edits, copy_back, reconstruct
 
 Row = dict[str, dict[str, Any]]          # metric -> {"mean", "ci95", "n"}
 Tick = Callable[[int], None]
@@ -162,8 +163,8 @@ def edit_protocol(evalset: EvalSet, evaluators: Evaluators, bundle: Any, samplin
             per_row["ground_truth"].append(scorer.score(evalset.redraw(draw, r).joints))
             for task in tasks:
                 bar.set_postfix_str(f"repeat {r + 1}/{repeats}: {task}")
-                decoded, keeps = edit_decodes(bundle, sampling, draw.captions, draw.joints, task,
-                                              method_seed(seed, r), tick=bar.update)
+                decoded, keeps = edit_batch(bundle, draw.captions, draw.joints, task, seed=method_seed(seed, r),
+                                            sampling=sampling, copy_back=False, tick=bar.update)
                 copied = copy_back(decoded, draw.joints, keeps)
                 if cleanup:
                     copied = clean_edits(copied, draw.joints, keeps, skel, fps)
@@ -186,7 +187,7 @@ def _edit_mm_groups(scorer: Scorer, bundle: Any, sampling: Any, draw: Draw, task
     G = min(mm.captions, len(draw))
     caps = [c for c in draw.captions[:G] for _ in range(mm.samples)]
     srcs = [s for s in draw.joints[:G] for _ in range(mm.samples)]
-    decoded, _ = edit_decodes(bundle, sampling, caps, srcs, task, seed, tick=bar.update)
+    decoded, _ = edit_batch(bundle, caps, srcs, task, seed=seed, sampling=sampling, copy_back=False, tick=bar.update)
     return scorer.embed(decoded).reshape(G, mm.samples, -1)
 
 

@@ -29,6 +29,7 @@ bit-exact in latent space.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -273,3 +274,45 @@ def edit(bundle: Bundle, source: np.ndarray, text: str, *, task: str | None = No
     out = finish_edit(bundle, plan, decoded, report, fade, exact, cleanup)
     return EditResult(motion=out.astype(np.float32), source=src, text=plan.text, edit_mask=plan.mask,
                       kept_frames=plan.keep_f, kept_joints=plan.kept_j, report=report, fps=fps)
+
+
+def edit_batch(bundle: Bundle, texts: Sequence[str], sources: Sequence[np.ndarray], task: str, *, seed: int = 0,
+               sampling: Sampling | None = None, copy_back: bool = True, fade: int = 4,
+               tick: Callable[[int], None] | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Temporal ``task`` edits of many sources (T_i, J, 3) metres towards their texts, batched.
+
+    Returns (motions (T_i, J, 3), kept frames (T_i,) bool). Each request goes through
+    :func:`plan_edit` (one-line errors; ceil(T_i / unit) tokens, the last frame repeated to fill the
+    last one, as for a single edit); the generator regenerates ``sampling.batch_size`` sources at a
+    time, batch b drawing from ``seed`` + its first index. With ``copy_back`` (what ``coamd edit``
+    hands out) the kept frames are the source's, seams faded over ``fade`` frames (``blend_kept``);
+    without it each motion is the AE decode of the whole edited latent sequence, kept frames
+    included (upstream's edit evaluation). Body-part/trajectory constraints, cleanup and the report
+    are :func:`edit`'s, for one motion.
+    """
+    if len(texts) != len(sources):
+        raise CoamdError(f"edit_batch: {len(texts)} texts for {len(sources)} source motions")
+    sampling = sampling or sampling_settings(bundle)
+    plans = [plan_edit(bundle, s, t, task, None, None, None) for t, s in zip(texts, sources)]
+    unit, dev, motions = bundle.unit_length, bundle.device, []
+    for first in range(0, len(plans), sampling.batch_size):
+        batch = plans[first:first + sampling.batch_size]
+        tokens = [len(p.mask) for p in batch]
+        z = torch.zeros(len(batch), max(tokens), bundle.ae.latent_dim, device=dev)      # (B, L, C)
+        masks = torch.zeros(len(batch), max(tokens), dtype=torch.bool, device=dev)      # True = regenerate
+        for b, p in enumerate(batch):
+            z[b, : tokens[b]] = encode_joints(bundle, pad_to_unit(p.src, unit))[0]
+            masks[b, : tokens[b]] = torch.from_numpy(p.mask)
+        lengths = torch.tensor(tokens, device=dev)
+        texts_b = [p.text for p in batch]
+        hook = guidance_hook(bundle, texts_b, lengths, sampling.guidance, sampling.guidance_reward)
+        rng = torch.Generator(dev).manual_seed(int(seed + first))
+        lat = bundle.generator.edit(bundle.sentences(texts_b), z, lengths, masks, steps=sampling.steps,
+                                    cfg=sampling.cfg, sampler=sampling.sampler, ode_steps=sampling.ode_steps,
+                                    generator=rng, on_step=hook)
+        for dec, p in zip(decode_list(bundle, lat, tokens), batch):
+            dec = np.asarray(dec[: len(p.src)], np.float32)
+            motions.append(blend_kept(dec, p.src, p.keep_f, fade).astype(np.float32) if copy_back else dec)
+        if tick is not None:
+            tick(len(batch))
+    return motions, [p.keep_f for p in plans]

@@ -18,9 +18,8 @@ ALLOWED = {
     "viz": {"skeleton", "io"},
     "data": {"skeleton", "io"},
     "models": {"skeleton", "diffusion"},
-    # evaluation must not import train; "train" stays only until evaluation/evaluators.py reads run folders
-    # through the low checkpoint module (issue 15 item 1, in progress) -- then drop it here.
-    "evaluation": {"skeleton", "metrics", "text", "data", "models", "io", "train"},
+    # evaluation (the judges and the protocol) sits below train and bench: its training task is train/task_evaluator.py
+    "evaluation": {"skeleton", "metrics", "text", "data", "models", "io"},
     # train: only train/task_evaluator.py may use evaluation (tests/test_evaluation_independence.py)
     "train": {"skeleton", "io", "data", "text", "models", "diffusion", "metrics", "evaluation"},
     "tasks": {"skeleton", "io", "data", "text", "models", "diffusion", "metrics", "viz", "train", "weights"},

@@ -21,8 +21,7 @@ import numpy as np
 from ..data import DataSource, MotionTextIndex, resolve_data
 from ..data.datasets import crop_length
 from ..errors import CoamdError
-
-POOL = 32
+from ..evaluation.protocol import POOL, pad_motions  # one owner; re-exported for the bench
 
 
 class TooFewSamples(CoamdError):
@@ -41,17 +40,6 @@ class Draw:
 
     def __len__(self) -> int:
         return len(self.captions)
-
-
-def pad_motions(motions: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(N, T_max, J, 3) float32 zero-padded and (N,) int64 lengths of a list of (T_i, J, 3) motions."""
-    if not motions:
-        raise CoamdError("no motions to pad")
-    lengths = np.array([len(m) for m in motions], np.int64)
-    out = np.zeros((len(motions), int(lengths.max())) + motions[0].shape[1:], np.float32)
-    for i, m in enumerate(motions):
-        out[i, : len(m)] = m
-    return out, lengths
 
 
 def fit_length(motion: np.ndarray, frames: int) -> np.ndarray:

@@ -15,18 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_open, atomic_path
+from ..evaluation.protocol import PHYSICS_HEADERS
 from .realref import DISPLAY, REAL_ROW, describe_real, physics_vs_real, ratio_text, real_row_label
 
+PHYSICS_COLUMNS = list(PHYSICS_HEADERS.items())  # the protocol's physics measures, in its order
 GEN_COLUMNS = [  # (metric key, header); Top-k = R-precision in pools of 32
     ("fid", "FID ↓"), ("r_precision_top1", "Top-1 ↑"), ("r_precision_top2", "Top-2 ↑"), ("r_precision_top3", "Top-3 ↑"),
     ("matching_distance", "MM-Dist ↓"), ("diversity", "Diversity →"), ("clip_score", "CLIP-score ↑"),
-    ("multimodality", "MModality"), ("foot_skating", "foot skate ↓"), ("contact_sliding", "contact slide (m/s) ↓"),
-    ("floor_penetration", "floor pen. (m) ↓"), ("jitter", "jitter (m/s³)"), ("bone_variation", "bone var. (mm) ↓"),
+    ("multimodality", "MModality"), *PHYSICS_COLUMNS,
     ("kept_error_mm", "kept frames err. (mm) ↓"), ("seconds_per_motion", "s / motion"),
     ("cleanup_seconds_per_motion", "of which cleanup"),
 ]
-PHYSICS_COLUMNS = [(k, h) for k, h in GEN_COLUMNS if k in ("foot_skating", "contact_sliding", "floor_penetration",
-                                                           "jitter", "bone_variation")]
 RECON_COLUMNS = [("mpjpe_mm", "MPJPE (mm) ↓"), ("mpjpe_root_aligned_mm", "root-aligned MPJPE (mm) ↓")] + GEN_COLUMNS[:7]
 RETRIEVAL_COLUMNS = [("R@1", "R@1 ↑"), ("R@2", "R@2 ↑"), ("R@3", "R@3 ↑"), ("R@5", "R@5 ↑"), ("R@10", "R@10 ↑"),
                      ("MedR", "MedR ↓")]

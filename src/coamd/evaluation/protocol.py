@@ -40,7 +40,10 @@ from .evaluators import Evaluators
 
 POOL = 32                    # R-precision pool: 31 distractors (§6.2)
 R_PRECISION_TIES = "index"   # the official evaluation's argsort order (ties to the earlier motion); or "average"
-PHYSICS = ("foot_skating", "contact_sliding", "floor_penetration", "jitter", "bone_variation")
+# physics measures of every generated motion -> the report's column header (their order is the report's)
+PHYSICS_HEADERS = {"foot_skating": "foot skate ↓", "contact_sliding": "contact slide (m/s) ↓",
+                   "floor_penetration": "floor pen. (m) ↓", "jitter": "jitter (m/s³)", "bone_variation": "bone var. (mm) ↓"}
+PHYSICS = tuple(PHYSICS_HEADERS)
 CHUNK = 64                   # motions padded together when measuring physics
 
 

@@ -25,7 +25,7 @@ from coamd.evaluation import (
     tiny_evaluator_config,
     word_inputs,
 )
-from coamd.evaluation.parquet import ParquetError, read_string_column, rle_bitpacked, snappy_decompress
+from coamd.io.parquet import ParquetError, read_string_column, rle_bitpacked, snappy_decompress
 from coamd.metrics import fid, r_precision
 from coamd.models import CheckpointError
 from coamd.text import build_text_encoder

@@ -11,6 +11,7 @@ return one repeat's metric dict. ``coamd.train.task_evaluator.EvaluatorTask`` tr
 Evaluators are judges only: generation, guidance and training losses never import this package.
 """
 
+from ..io.parquet import ParquetError, read_string_column
 from .config import (
     EVALUATOR_PRESETS,
     ClipEvalConfig,
@@ -26,7 +27,6 @@ from .glove import GLOVE_ENV, Glove, GloveError, WordVocab, load_glove
 from .inputs import caption_batch, token_inputs, word_inputs
 from .matcher import TextMotionMatcher, margin_loss
 from .motionclip import MotionClipEvaluator
-from .parquet import ParquetError, read_string_column
 from .protocol import PHYSICS, Scorer, evaluate_generation, physics_values, plausibility, r_precision_pooled
 from .words import POS_TAGS, tag_word, tag_words, words_of
 

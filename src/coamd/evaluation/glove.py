@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CoamdError
-from .parquet import read_string_column
+from ..io.parquet import read_string_column
 from .words import words_of
 
 GLOVE_ENV = "COAMD_GLOVE_PATH"

@@ -30,7 +30,7 @@ class _Clips:
 @pytest.mark.skipif(not HAVE_BUNDLE, reason="no bundled weights")
 def test_real_retrieval_rows_and_a_closed_form_case():
     from coamd.bench.recognition import real_retrieval
-    from coamd.data.synth import synthesize_clip
+    from coamd.synth import synthesize_clip
     from coamd.tasks import load_bundle
 
     bundle = load_bundle(None, parts=["mar"])

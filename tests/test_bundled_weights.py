@@ -19,7 +19,7 @@ SEED, N = 777, 32
 @pytest.fixture(scope="module")
 def model_and_clips():
     import coamd
-    from coamd.data.synth import generate_clips
+    from coamd.synth import generate_clips
 
     clips = list(generate_clips(N, seed=SEED))
     return coamd.load(), clips

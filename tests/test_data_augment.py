@@ -153,7 +153,7 @@ def test_motion_augment_from_string_and_mirror_flag():
 # ------------------------------------------------------------------------ the MAR training set
 @pytest.fixture(scope="module")
 def tiny_corpus(tmp_path_factory):
-    from coamd.data.synth import generate_clips, write_corpus
+    from coamd.synth import generate_clips, write_corpus
 
     out = tmp_path_factory.mktemp("synth") / "corpus"
     write_corpus(out, generate_clips(24, seed=3), seed=3)

@@ -11,20 +11,22 @@ CORE = {"errors", "atomic", "config", "device", "timing", "__init__"}
 # subpackage -> the coamd subpackages it may import (besides CORE).
 ALLOWED = {
     "skeleton": set(),
+    "synth": {"skeleton"},          # the procedural corpus generator (not a dataset adapter)
     "diffusion": set(),
     "metrics": set(),
     "text": set(),
     "io": {"skeleton"},
     "viz": {"skeleton", "io"},
-    "data": {"skeleton", "io"},
+    "data": {"skeleton", "io", "synth"},
     "models": {"skeleton", "diffusion"},
     # evaluation (the judges and the protocol) sits below train and bench: its training task is train/task_evaluator.py
     "evaluation": {"skeleton", "metrics", "text", "data", "models", "io"},
     # train: only train/task_evaluator.py may use evaluation (tests/test_evaluation_independence.py)
     "train": {"skeleton", "io", "data", "text", "models", "diffusion", "metrics", "evaluation"},
     "tasks": {"skeleton", "io", "data", "text", "models", "diffusion", "metrics", "viz", "train", "weights"},
-    "demo": {"skeleton", "io", "data", "text", "models", "diffusion", "metrics", "viz", "train", "weights", "tasks"},
-    "bench": {"skeleton", "io", "data", "text", "models", "diffusion", "metrics", "viz", "train", "tasks",
+    "demo": {"skeleton", "io", "data", "synth", "text", "models", "diffusion", "metrics", "viz", "train", "weights",
+             "tasks"},
+    "bench": {"skeleton", "io", "data", "synth", "text", "models", "diffusion", "metrics", "viz", "train", "tasks",
               "evaluation", "weights"},
     "serve": {"skeleton", "io", "viz", "tasks"},
     "cli": None,  # the top layer may import anything

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from coamd.data.synth import ACTIONS, LABELS, MAX_FRAMES, MIN_FRAMES, synthesize_clip
-from coamd.data.synth.phrases import PHRASES
 from coamd.errors import CoamdError
 from coamd.skeleton import SMPL22, facing_angles
+from coamd.synth import ACTIONS, LABELS, MAX_FRAMES, MIN_FRAMES, synthesize_clip
+from coamd.synth.phrases import PHRASES
 
 L_WRIST, R_WRIST, L_SHOULDER, R_SHOULDER, L_BALL, R_BALL = 20, 21, 16, 17, 10, 11
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from coamd.cli import main
-from coamd.data.synth import LABELS, generate_clips, synthesize_clip, write_corpus
-from coamd.data.synth.corpus import action_pairs, clip_rng, heldout_pair
 from coamd.skeleton import SMPL22, mirror
+from coamd.synth import LABELS, generate_clips, synthesize_clip, write_corpus
+from coamd.synth.corpus import action_pairs, clip_rng, heldout_pair
 
 N = 80
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from coamd.data.synth.body import HEIGHT_RANGE, REFERENCE_LENGTHS, Style, make_body, sample_body
-from coamd.data.synth.rig import limb_dirs, neutral, pose_to_local, sagittal, two_bone
 from coamd.skeleton import SMPL22, forward_kinematics
+from coamd.synth.body import HEIGHT_RANGE, REFERENCE_LENGTHS, Style, make_body, sample_body
+from coamd.synth.rig import limb_dirs, neutral, pose_to_local, sagittal, two_bone
 
 
 def _fk(body, pose):

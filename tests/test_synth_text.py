@@ -5,10 +5,10 @@ import re
 import numpy as np
 import pytest
 
-from coamd.data.synth import synthesize_clip
-from coamd.data.synth.corpus import clip_rng, mirror_text
-from coamd.data.synth.labels import LABEL_INDEX, LABEL_KEYWORDS, LABELS, annotation
-from coamd.data.synth.postag import tag, tokens_string, unknown_words, verb_form
+from coamd.synth import synthesize_clip
+from coamd.synth.corpus import clip_rng, mirror_text
+from coamd.synth.labels import LABEL_INDEX, LABEL_KEYWORDS, LABELS, annotation
+from coamd.synth.postag import tag, tokens_string, unknown_words, verb_form
 
 NUMBER_WORDS = {"one": 1, "once": 1, "two": 2, "twice": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8}

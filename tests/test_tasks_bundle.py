@@ -42,7 +42,7 @@ def _train(kind: str, corpus: Path, run: Path, overrides: list[str]) -> None:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """Four real (few-step) training runs on a small procedural corpus: runs/{ae,mar,gen,len}."""
-    from coamd.data.synth.corpus import generate_clips, write_corpus
+    from coamd.synth.corpus import generate_clips, write_corpus
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

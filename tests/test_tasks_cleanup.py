@@ -8,9 +8,9 @@ losing what the motion does.
 import numpy as np
 import pytest
 
-from coamd.data.synth import synthesize_clip
 from coamd.metrics import bone_length_variation, floor_penetration, foot_contact_sliding, jitter, mpjpe
 from coamd.skeleton import KIT21, SMPL22
+from coamd.synth import synthesize_clip
 from coamd.tasks.cleanup import CleanupSettings, cleanup_motion, fit_motion, symmetric_bone_lengths
 from coamd.tasks.contacts import detect_contacts
 

@@ -118,7 +118,7 @@ def test_render_real_bvh_and_amc(tmp_path, realdata):
 def test_contacts_are_marked_under_planted_feet(tmp_path):
     from imageio.v3 import imread
 
-    from coamd.data.synth import synthesize_clip
+    from coamd.synth import synthesize_clip
 
     stand = tmp_path / "stand.npy"
     np.save(stand, synthesize_clip(np.random.default_rng(0), ["stand"]).joints[:10])

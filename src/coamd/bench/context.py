@@ -87,7 +87,7 @@ def open_data(data: str | os.PathLike | None) -> DataSource:
 def ensure_corpus(folder: str | os.PathLike, clips: int = DEFAULT_CORPUS["clips"], seed: int = DEFAULT_CORPUS["seed"],
                   progress: bool | None = None) -> DataSource:
     """The procedural corpus in ``folder``: reused when its ``corpus.json`` matches, else synthesised."""
-    from ..data.synth import generate_clips, write_corpus
+    from ..synth import generate_clips, write_corpus
 
     folder = Path(folder)
     stats_file = folder / "corpus.json"

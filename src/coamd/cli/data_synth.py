@@ -27,7 +27,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..data.synth import generate_clips, write_corpus
+    from ..synth import generate_clips, write_corpus
 
     out = Path(args.out)
     if args.clips < 1:

@@ -213,7 +213,7 @@ def time_warp(x: np.ndarray, rng: np.random.Generator, speed: tuple[float, float
 # ---------------------------------------------------------------------------- mirror
 def mirror_caption_text(text: str) -> str:
     """Swap left/right (and clockwise/counterclockwise) words, keeping case: the text of a mirrored clip."""
-    from .synth.corpus import mirror_text
+    from ..synth.corpus import mirror_text
 
     return mirror_text(text)
 

@@ -49,7 +49,7 @@ class CorpusClip:
 
 def synthesize_corpus(out_dir: str | os.PathLike, clips: int, seed: int, progress: bool = True) -> dict:
     """Write ``clips`` procedural clips into ``out_dir`` (replacing an earlier demo corpus); the stats."""
-    from ..data.synth import generate_clips, write_corpus
+    from ..synth import generate_clips, write_corpus
 
     if clips < 10:
         raise CoamdError(f"--clips {clips}: the demo needs at least 10 clips (some are held back for testing)")

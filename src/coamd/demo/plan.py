@@ -1,6 +1,6 @@
 """What ``coamd demo`` shows (Tasks issue §8): prompts, the chained sequence and one edit of each kind.
 
-The prompts use the corpus's vocabulary (``coamd.data.synth`` actions and caption phrasing), so
+The prompts use the corpus's vocabulary (``coamd.synth`` actions and caption phrasing), so
 weights trained on the procedural corpus can follow them. Edits cover every mode of
 ``coamd.tasks.edit`` (paper-brief §3.8 plus the extensions): the four temporal tasks, a
 ``--keep`` time range, a body-part edit and a trajectory-following edit.

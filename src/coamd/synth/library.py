@@ -4,7 +4,7 @@ Every action is an `ActionDef`: a parameter sampler (speed, amplitude, direction
 handedness, ...), a builder that turns parameters into a `rig.Pose` segment, the labels the
 parameters imply, and the posture it starts and ends in ("stand", "sit", "lie"), which the
 clip sequencer uses to chain actions. Action modules add themselves to `ACTIONS` on import;
-`coamd.data.synth` imports them all.
+`coamd.synth` imports them all.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import CoamdError
+from ..errors import CoamdError
 from .body import Body, Style
 from .rig import Pose
 

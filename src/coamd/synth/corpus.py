@@ -33,8 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ...atomic import atomic_dir
-from ...skeleton import SMPL22, mirror
+from ..atomic import atomic_dir
+from ..skeleton import SMPL22, mirror
 from .captions import Caption
 from .compose import Clip, synthesize_clip
 from .labels import LABELS, annotation, label_map_text
@@ -184,7 +184,7 @@ def write_corpus(out_dir: str | Path, clips: Iterable[Clip], seed: int, overwrit
         (tmp / "annotations_actions_400.json").write_text(
             json.dumps(annotations, sort_keys=True, separators=(",", ":")), encoding="utf-8")
         stats = {
-            "generator": "coamd.data.synth", "version": GENERATOR_VERSION, "seed": int(seed),
+            "generator": "coamd.synth", "version": GENERATOR_VERSION, "seed": int(seed),
             "clips": len(ids), "files": files, "mirrored": bool(mirrored), "frames": frames,
             "hours": round(frames / 20.0 / 3600.0, 4), "fps": 20.0, "skeleton": "smpl22",
             "splits": {k: len(v) for k, v in splits.items()},

@@ -3,7 +3,7 @@ clips of 1-3 actions with blended transitions, captions from a grammar, HumanML3
 written in the HumanML3D on-disk layout that `coamd.data.humanml3d` reads (paper-brief §2.1-2.2).
 
     >>> import numpy as np
-    >>> from coamd.data.synth import synthesize_clip
+    >>> from coamd.synth import synthesize_clip
     >>> clip = synthesize_clip(np.random.default_rng(0), [("walk", {"speed": "slow"}), "wave"])
     >>> clip.joints.shape[1:], len(clip.captions)
     ((22, 3), 3)

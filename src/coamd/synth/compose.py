@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
-from ...skeleton import SMPL22, canonicalize, forward_kinematics
-from ...skeleton.rotations import matrix_to_quat, quat_to_matrix
+from ..skeleton import SMPL22, canonicalize, forward_kinematics
+from ..skeleton.rotations import matrix_to_quat, quat_to_matrix
 from .body import Body, make_body, sample_body, sample_style
 from .captions import Caption, make_captions
 from .library import ACTIONS, SpecError

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import CoamdError
-from ...skeleton import SMPL22
+from ..errors import CoamdError
+from ..skeleton import SMPL22
 
 # Bone lengths (metres) of the reference subject, indexed by child joint name (left = right).
 REFERENCE_LENGTHS: dict[str, float] = {

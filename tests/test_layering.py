@@ -118,3 +118,23 @@ def test_checkpoint_and_bundle_format_owners_sit_low():
     assert _imported_layers(SRC / "models" / "config.py") <= CORE | {"skeleton"}
     assert _imported_modules(SRC / "models" / "bundle_meta.py") <= CORE
     assert _imported_modules(SRC / "models" / "checkpoint.py") == {"atomic", "config", "errors", "models.config"}
+
+
+def _sibling_imports(path: Path, skip_type_checking: bool = True) -> set[str]:
+    """Modules of the same package a file imports (``from .x import``), at any depth, except under TYPE_CHECKING."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    skipped = set()
+    if skip_type_checking:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+                skipped.update(id(n) for n in ast.walk(node))
+    return {n.module.split(".")[0] for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module and id(n) not in skipped}
+
+
+def test_no_import_cycles_hidden_in_functions():
+    """generate -> long_motion -> generation (not back), and the demo page does not import the demo run."""
+    tasks = SRC / "tasks"
+    assert not {"generate", "long_motion"} & _sibling_imports(tasks / "generation.py")
+    assert "generate" not in _sibling_imports(tasks / "long_motion.py")
+    assert "run" not in _sibling_imports(SRC / "demo" / "page.py")

@@ -29,7 +29,7 @@ from ..skeleton import facing_angles, rotate_yaw
 from ..timing import stage
 from .bundle import Bundle
 from .codec import decode_list, encode_joints
-from .generate import (
+from .generation import (
     GenerationResult,
     LengthArg,
     Sampling,

@@ -40,7 +40,7 @@ from ..skeleton import Skeleton
 from ..tasks import Bundle, Sampling
 from ..tasks.codec import decode_list, encode_joints
 from ..tasks.edit import blend_kept
-from ..tasks.generate import generate_tokens
+from ..tasks.generate import generate_tokens, seconds_to_tokens
 from ..text import encode_cached
 from .evalset import fit_length
 
@@ -59,8 +59,10 @@ def cleanup_function() -> tuple[Callable[..., np.ndarray] | None, str]:
 
 
 def _token_lengths(bundle: Bundle, lengths: Sequence[int]) -> list[int]:
+    """Token lengths of ground-truth frame lengths by `seconds_to_tokens`, the rule `coamd generate` uses
+    (the eval crops are whole tokens, so this is exact)."""
     unit = bundle.unit_length
-    tokens = [max(1, int(n) // unit) for n in lengths]
+    tokens = [seconds_to_tokens(int(n) / bundle.fps, bundle) for n in lengths]
     if max(tokens) > bundle.max_tokens:
         raise CoamdError(f"a ground-truth length of {max(lengths)} frames is longer than the generator's "
                          f"{bundle.max_tokens * unit} frames")

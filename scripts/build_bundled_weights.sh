@@ -107,7 +107,7 @@ Evaluators.load(f"{runs}/evaluator").save("src/coamd/weights/evaluator", fp16=Tr
 make_bundle([f"{work}/finetune/ae-gen/checkpoints/latest.pt", f"{work}/finetune/mar-mix/checkpoints/step_100.pt",
              f"{runs}/generator", f"{runs}/length"],
             "src/coamd/weights/cpu-small", fp16=True, name="cpu-small", overwrite=True,
-            defaults={"sampler": "euler", "ode_steps": 4, "cfg": 2.5}, model_cards=["docs/model_cards/cpu-small.md"])
+            defaults={"sampler": "euler", "ode_steps": 4, "cfg_scale": 2.5}, model_cards=["docs/model_cards/cpu-small.md"])
 PY
 # the selected tower-B share of the MAR's label scores (mar_select.json)
 python scripts/ship_mar.py "$work/finetune/mar-mix/checkpoints/step_100.pt" src/coamd/weights/cpu-small --label-text-weight 0.75

@@ -45,4 +45,4 @@ def tiny_bundle(tmp_path_factory) -> str:
     from coamd.tasks import make_random_bundle
 
     return str(make_random_bundle(tmp_path_factory.mktemp("bundle") / "tiny",
-                                  defaults={"sampler": "euler", "ode_steps": 2, "steps": 2}))
+                                  defaults={"sampler": "euler", "ode_steps": 2, "decode_steps": 2}))

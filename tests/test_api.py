@@ -17,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 @pytest.fixture(scope="module")
 def bundle_dir(tmp_path_factory):
     return make_random_bundle(tmp_path_factory.mktemp("bundle") / "tiny",
-                              defaults={"sampler": "euler", "ode_steps": 2, "steps": 4})
+                              defaults={"sampler": "euler", "ode_steps": 2, "decode_steps": 4})
 
 
 def _example() -> str:

@@ -13,13 +13,13 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_cli_json_has_times_settings_and_nfe(capsys):
-    assert main(["bench", "generate", "--config", "cpu-small", "--batch", "1", "--json", "--steps", "3",
+    assert main(["bench", "generate", "--config", "cpu-small", "--batch", "1", "--json", "--decode-steps", "3",
                  "--ode-steps", "2", "--repeats", "2", "--frames", "40"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["weights"] == "random weights" and doc["config"] == "cpu-small"
     assert doc["device"] == "cpu" and doc["threads"] == 1 and doc["torch"] == torch.__version__
     assert doc["frames"] == 40 and doc["tokens"] == 10 and doc["cfg_batched"] is True
-    assert doc["sampling"] == {"steps": 3, "cfg": 4.5, "sampler": "euler", "ode_steps": 2, "guidance": 0.0,
+    assert doc["sampling"] == {"decode_steps": 3, "cfg_scale": 4.5, "sampler": "euler", "ode_steps": 2, "guidance": 0.0,
                                "guidance_reward": "fused", "batch_size": 32}
     (run,) = doc["runs"]
     assert run["batch"] == 1 and len(run["seconds_per_batch"]) == 2
@@ -34,7 +34,7 @@ def test_cli_json_has_times_settings_and_nfe(capsys):
 
 
 def test_nfe_follows_the_sampler_and_cfg_off_halves_the_batch():
-    heun = bench_generate("cpu-small", batches=(2,), sampling=Sampling(steps=2, sampler="heun", ode_steps=3, cfg=1.0),
+    heun = bench_generate("cpu-small", batches=(2,), sampling=Sampling(decode_steps=2, sampler="heun", ode_steps=3, cfg_scale=1.0),
                           repeats=1, frames=24, progress=False)
     run = heun.runs[0]
     assert not heun.cfg_batched and run.sequences_per_forward == 2 and run.transformer_forwards == 2
@@ -46,7 +46,7 @@ def test_nfe_follows_the_sampler_and_cfg_off_halves_the_batch():
 
 def test_trained_weights_encode_the_prompt_once(tmp_path):
     ckpt = make_random_bundle(tmp_path / "b", defaults={"sampler": "dopri5"})
-    r = bench_generate("ignored", ckpt, batches=(1,), sampling=Sampling(steps=2, sampler="euler", ode_steps=2),
+    r = bench_generate("ignored", ckpt, batches=(1,), sampling=Sampling(decode_steps=2, sampler="euler", ode_steps=2),
                        repeats=1, frames=16, progress=False)
     assert r.weights.startswith("trained weights from") and r.text_encoding.startswith("cached")
     assert set(r.parameters) == {"ae", "generator"} and r.runs[0].head_evaluations == 4

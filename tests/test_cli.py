@@ -57,7 +57,7 @@ def test_every_sampling_verb_declares_the_same_sampling_flags():
     assert set(flags) <= set(ref)                           # generate has them all
     for prog, actions in verbs.items():
         pinned = PINNED if prog == "coamd bench generate" else {}
-        assert {"--sampler", "--ode-steps", "--steps", "--cfg"} <= set(actions), prog
+        assert {"--sampler", "--ode-steps", "--decode-steps", "--cfg-scale"} <= set(actions), prog
         for flag, dest in flags.items():
             if flag not in actions:
                 continue
@@ -72,7 +72,7 @@ def test_every_sampling_verb_declares_the_same_sampling_flags():
 def test_sampling_flag_ranges_are_the_same_everywhere(capsys):
     for verb in (["generate", "x", "-o", "o"], ["edit", "x", "--text", "t", "-o", "o"], ["eval", "generation"],
                  ["bench", "generate"]):
-        for flag, bad in (("--steps", "0"), ("--cfg", "-1"), ("--sampler", "rk4"), ("--ode-steps", "0")):
+        for flag, bad in (("--decode-steps", "0"), ("--cfg-scale", "-1"), ("--sampler", "rk4"), ("--ode-steps", "0")):
             assert main([*verb, flag, bad]) == 2, (verb, flag)
             err = capsys.readouterr().err
             assert f"argument {flag}" in err and len(err.strip().splitlines()) == 1, err
@@ -94,14 +94,14 @@ def test_sampling_from_args_merges_flags_over_bundle_defaults():
 
     class Bundle:                                           # only what sampling_settings reads
         def defaults(self):
-            return {"sampler": "euler", "ode_steps": 4, "cfg": 2.5}
+            return {"sampler": "euler", "ode_steps": 4, "cfg": 2.5}   # the former name, still read
 
     args = build_parser().parse_args(["generate", "x", "-o", "o", "--cfg", "3", "--batch-size", "5"])
     s = sampling_from_args(args, Bundle())
-    assert (s.sampler, s.ode_steps, s.cfg, s.steps, s.batch_size, s.guidance) == ("euler", 4, 3.0, 12, 5, 0.0)
+    assert (s.sampler, s.ode_steps, s.cfg_scale, s.decode_steps, s.batch_size, s.guidance) == ("euler", 4, 3.0, 12, 5, 0.0)
     bench = build_parser().parse_args(["bench", "generate", "--sampler", "heun"])
     s = sampling_from_args(bench)
-    assert (s.sampler, s.ode_steps, s.cfg, s.steps) == ("heun", 32, 4.5, 12)
+    assert (s.sampler, s.ode_steps, s.cfg_scale, s.decode_steps) == ("heun", 32, 4.5, 12)
 
 
 def test_building_the_parser_does_not_import_torch():

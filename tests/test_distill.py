@@ -64,7 +64,7 @@ def distilled_bundle(tiny_bundle, corpus, tmp_path_factory) -> Path:
 def test_distill_trains_resumes_and_records_its_sampler(distilled_bundle):
     ckpt = load_checkpoint(distilled_bundle / "flow_head_distilled.pt", kind="distill")
     assert ckpt["train"]["step"] == 3
-    assert ckpt["extra"]["student_steps"] == 2 and ckpt["extra"]["cfg"] == 2.5
+    assert ckpt["extra"]["student_steps"] == 2 and ckpt["extra"]["cfg_scale"] == 2.5
     assert ckpt["extra"]["teacher"] == "midpoint:2"
     state = ckpt["state"]["distill"]
     assert {k.split(".")[0] for k in state} >= {"time", "cond", "inp", "blocks", "final"}   # a flow head
@@ -93,7 +93,7 @@ def test_distilled_sampler_generates_finite_motion_of_the_right_shape(distilled_
     assert "distilled" not in " ".join(bundle.generator.state_dict())           # the checkpoint stays as trained
     stats = {}
     cond = bundle.sentences(["a person walks forward"] * 2)
-    lat = bundle.generator.generate(cond, torch.tensor([5, 3]), steps=3, cfg=2.5, sampler="distilled",
+    lat = bundle.generator.generate(cond, torch.tensor([5, 3]), decode_steps=3, cfg_scale=2.5, sampler="distilled",
                                     generator=torch.Generator().manual_seed(0), stats=stats)
     assert lat.shape[:2] == (2, 5) and torch.isfinite(lat).all() and (lat[1, 3:] == 0).all()
     assert stats["guided"] is False
@@ -119,7 +119,7 @@ def test_distilled_sampler_from_the_command_line(distilled_bundle, tiny_bundle, 
 
 def test_bench_compare_times_the_distilled_sampler(distilled_bundle, capsys):
     assert main(["bench", "generate", "--checkpoint", str(distilled_bundle), "--batch", "1", "--frames", "16",
-                 "--repeats", "1", "--quiet", "--steps", "2", "--ode-steps", "2", "--threads", "1",
+                 "--repeats", "1", "--quiet", "--decode-steps", "2", "--ode-steps", "2", "--threads", "1",
                  "--compare", "distilled", "midpoint:1", "euler:1/1"]) == 0
     out = capsys.readouterr().out
     assert "distilled, 2 steps" in out and "midpoint x1, 2 steps" in out and "euler x1, 1 steps" in out

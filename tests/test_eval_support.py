@@ -40,7 +40,7 @@ def build_world(folder: Path) -> dict[str, str]:
         assert main(["data", "synth", "--out", str(paths["corpus"]), "--clips", str(CLIPS), "--workers", "1",
                      "--quiet", "--overwrite"]) == 0
         make_random_bundle(paths["bundle"], tiny_config(), text_backend="hash", overwrite=True,
-                           defaults={"sampler": "euler", "ode_steps": 2, "steps": 4})
+                           defaults={"sampler": "euler", "ode_steps": 2, "decode_steps": 4})
         make_evaluators(paths["evaluator"], paths["corpus"])
         (folder / "done").write_text("ok\n")
     return {k: str(v) for k, v in paths.items()}

@@ -164,8 +164,8 @@ def test_every_bad_file_is_one_line_and_writes_nothing(verb, ckpt, tmp_path, cap
 ABSURD = [
     (["generate", "walk", "--seed", str(2**70)], "--seed"),
     (["generate", "walk", "--num-samples", "100000000"], "--num-samples"),
-    (["generate", "walk", "--steps", "0"], "--steps"),
-    (["generate", "walk", "--cfg", "nan"], "--cfg"),
+    (["generate", "walk", "--decode-steps", "0"], "--decode-steps"),
+    (["generate", "walk", "--cfg-scale", "nan"], "--cfg-scale"),
     (["generate", "walk", "--ode-steps", "-3"], "--ode-steps"),
     (["generate", "walk", "--length", "1e9"], "--length"),
     (["generate", "walk", "--length", "nan"], "--length"),

@@ -32,7 +32,7 @@ def cond(b: int = 3, seed: int = 0) -> torch.Tensor:
 
 def test_generate_respects_token_lengths(gen):
     lengths = torch.tensor([7, 3, 1])
-    out = gen.generate(cond(), lengths, steps=4, sampler="euler", ode_steps=3, generator=g())
+    out = gen.generate(cond(), lengths, decode_steps=4, sampler="euler", ode_steps=3, generator=g())
     assert out.shape == (3, 7, 16)
     assert torch.all(out[1, 3:] == 0) and torch.all(out[2, 1:] == 0)
     assert torch.all(out[0].abs().sum(-1) > 0) and torch.all(out[1, :3].abs().sum(-1) > 0)
@@ -41,7 +41,7 @@ def test_generate_respects_token_lengths(gen):
 
 def test_generate_is_deterministic_for_a_seeded_generator(gen):
     lengths = torch.tensor([6, 4, 2])
-    kw = {"steps": 3, "sampler": "heun", "ode_steps": 2}
+    kw = {"decode_steps": 3, "sampler": "heun", "ode_steps": 2}
     a = gen.generate(cond(), lengths, generator=g(5), **kw)
     b = gen.generate(cond(), lengths, generator=g(5), **kw)
     c = gen.generate(cond(), lengths, generator=g(6), **kw)
@@ -62,7 +62,7 @@ def test_cosine_schedule_and_frozen_tokens(gen):
         return latents
 
     lengths = torch.tensor([10, 49, 1])
-    out = gen.generate(cond(), lengths, steps=12, sampler="euler", ode_steps=1, generator=g(), on_step=hook)
+    out = gen.generate(cond(), lengths, decode_steps=12, sampler="euler", ode_steps=1, generator=g(), on_step=hook)
     assert [s for s, _, _ in seen] == list(range(12))
     for b, l in enumerate(lengths.tolist()):
         counts = [int(new[b].sum()) for _, new, _ in seen]
@@ -87,11 +87,11 @@ def test_hook_updates_are_kept_and_can_use_autograd(gen):
             (z ** 2).sum().backward()              # e.g. a reward gradient through a decoder
             return latents + 0.0 * z.grad + 100.0 * new[..., None]
 
-    out = gen.generate(cond(2), torch.tensor([5, 3]), steps=3, sampler="euler", ode_steps=1, generator=g(),
+    out = gen.generate(cond(2), torch.tensor([5, 3]), decode_steps=3, sampler="euler", ode_steps=1, generator=g(),
                        on_step=hook)
     assert out[0].min() > 50 and out[1, :3].min() > 50 and torch.all(out[1, 3:] == 0)
     with pytest.raises(CoamdError, match="on_step"):
-        gen.generate(cond(2), torch.tensor([5, 3]), steps=2, sampler="euler", ode_steps=1,
+        gen.generate(cond(2), torch.tensor([5, 3]), decode_steps=2, sampler="euler", ode_steps=1,
                      on_step=lambda z, m, k: z[:, :1])
 
 
@@ -101,13 +101,13 @@ def test_edit_keeps_unmasked_tokens_bit_exact(gen):
     mask = torch.zeros(3, 8, dtype=torch.bool)
     mask[0, 2:6] = True                       # in-betweening
     mask[1, 3:] = True                        # prefix kept, suffix regenerated (past the length too)
-    out = gen.edit(cond(), source, lengths, mask, steps=5, sampler="euler", ode_steps=2, generator=g(),
+    out = gen.edit(cond(), source, lengths, mask, decode_steps=5, sampler="euler", ode_steps=2, generator=g(),
                    on_step=lambda z, m, k: z + 1.0)   # a hook that touches every token
     assert torch.equal(out[0, :2], source[0, :2]) and torch.equal(out[0, 6:], source[0, 6:])
     assert torch.equal(out[1, :3], source[1, :3]) and torch.all(out[1, 6:] == 0)
     assert torch.equal(out[2, :4], source[2, :4]) and torch.all(out[2, 4:] == 0)   # nothing to edit
     assert not torch.equal(out[0, 2:6], source[0, 2:6]) and not torch.equal(out[1, 3:6], source[1, 3:6])
-    refined = gen.edit(cond(), source, lengths, None, steps=3, sampler="euler", ode_steps=1, generator=g())
+    refined = gen.edit(cond(), source, lengths, None, decode_steps=3, sampler="euler", ode_steps=1, generator=g())
     changed = (refined != torch.where((torch.arange(8) < lengths[:, None])[..., None], source, 0)).any(-1)
     assert changed[0].any() and not changed[0].all()           # mask-free mode re-samples a subset
 
@@ -135,18 +135,18 @@ def test_generate_batches_cond_and_uncond(gen, monkeypatch):
 
     monkeypatch.setattr(type(gen), "forward", t_fwd)
     monkeypatch.setattr(type(gen.head), "forward", h_fwd)
-    gen.generate(cond(), torch.tensor([4, 4, 2]), steps=3, cfg=2.5, sampler="euler", ode_steps=4, generator=g())
+    gen.generate(cond(), torch.tensor([4, 4, 2]), decode_steps=3, cfg_scale=2.5, sampler="euler", ode_steps=4, generator=g())
     assert calls["transformer"] == [6, 6, 6]                   # one forward of 2B rows per step
     assert len(calls["head"]) == 3 * 4                         # one head call per ODE evaluation
     calls["transformer"].clear()
-    gen.generate(cond(), torch.tensor([4, 4, 2]), steps=2, cfg=1.0, sampler="euler", ode_steps=1, generator=g())
+    gen.generate(cond(), torch.tensor([4, 4, 2]), decode_steps=2, cfg_scale=1.0, sampler="euler", ode_steps=1, generator=g())
     assert calls["transformer"] == [3, 3]                      # no guidance, no uncond rows
 
 
 def test_generate_stats_and_bad_inputs(gen):
     stats = {}
-    gen.generate(cond(), torch.tensor([3, 2, 1]), steps=2, sampler="dopri5", generator=g(), stats=stats)
-    assert stats["nfe"] > 0 and stats["steps"] == 2
+    gen.generate(cond(), torch.tensor([3, 2, 1]), decode_steps=2, sampler="dopri5", generator=g(), stats=stats)
+    assert stats["nfe"] > 0 and stats["decode_steps"] == 2
     with pytest.raises(CoamdError, match="token lengths"):
         gen.generate(cond(), torch.tensor([0, 2, 1]))
     with pytest.raises(CoamdError, match="text embedding"):

@@ -43,7 +43,7 @@ def test_midpoint_generates_through_the_bundle(tiny_bundle, one_torch_thread):
 
     bundle = load_bundle(tiny_bundle)
     stats = {}
-    lat = bundle.generator.generate(bundle.sentences(["a person waves"]), torch.tensor([4]), steps=2, cfg=2.0,
+    lat = bundle.generator.generate(bundle.sentences(["a person waves"]), torch.tensor([4]), decode_steps=2, cfg_scale=2.0,
                                     sampler="midpoint", ode_steps=2, generator=torch.Generator().manual_seed(0),
                                     stats=stats)
     assert lat.shape[:2] == (1, 4) and torch.isfinite(lat).all() and stats["nfe"] == 2 * 2 * 2

@@ -534,3 +534,17 @@ def test_cli_serve_arguments(capsys, tmp_path):
     assert main(["serve", "--device", "cuda:7"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("coamd serve: error: --device cuda:7") and "\n" not in err
+
+
+def test_sampling_fields_and_their_former_names(client):
+    """decode_steps / cfg_scale, and the former steps / cfg (deprecated in the schema), are accepted; both
+    spellings of one setting with different values are a one-line 422."""
+    for body in ({"decode_steps": 2, "cfg_scale": 2.0}, {"steps": 2, "cfg": 2.0}):
+        r = client.post(f"{API}/generate", json={"texts": ["a person walks"], "lengths": 1, "formats": ["npy"], **body})
+        assert r.status_code == 202, r.text
+        assert wait_job(client, r.json()["id"])["status"] == "done", body
+    msg = assert_error(client.post(f"{API}/generate", json={"texts": ["walk"], "steps": 2, "decode_steps": 3}), 422,
+                       client)
+    assert "steps=2 and decode_steps=3" in msg
+    props = client.get("/openapi.json").json()["components"]["schemas"]["GenerateIn"]["properties"]
+    assert props["steps"].get("deprecated") is True and "deprecated" not in props["decode_steps"]

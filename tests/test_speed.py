@@ -23,7 +23,7 @@ def keep_threads():
 @pytest.fixture(scope="module")
 def ckpt(tmp_path_factory):
     return str(make_random_bundle(tmp_path_factory.mktemp("bundle") / "tiny",
-                                  defaults={"sampler": "euler", "ode_steps": 2, "steps": 2}))
+                                  defaults={"sampler": "euler", "ode_steps": 2, "decode_steps": 2}))
 
 
 def test_timings_lists_every_stage_and_adds_up(ckpt, tmp_path, capsys):
@@ -142,13 +142,13 @@ def test_light_minilm_matches_transformers(monkeypatch):
 
 
 def test_bench_compare_prints_the_ratio(capsys):
-    assert main(["bench", "generate", "--config", "cpu-small", "--batch", "1", "--steps", "2", "--ode-steps", "2",
+    assert main(["bench", "generate", "--config", "cpu-small", "--batch", "1", "--decode-steps", "2", "--ode-steps", "2",
                  "--frames", "16", "--repeats", "1", "--quiet", "--compare", "euler:4", "--threads", "1"]) == 0
     out = capsys.readouterr().out
     assert "speed-up vs euler x4, 2 steps, CFG 4.5 (1 thr)" in out
     rows = [ln for ln in out.splitlines() if ln.startswith("euler x")]
     assert len(rows) == 2 and rows[-1].endswith("1.00×") and rows[0].endswith("×")
-    assert main(["bench", "generate", "--config", "cpu-small", "--batch", "1", "--steps", "1", "--ode-steps", "1",
+    assert main(["bench", "generate", "--config", "cpu-small", "--batch", "1", "--decode-steps", "1", "--ode-steps", "1",
                  "--frames", "8", "--repeats", "1", "--json", "--threads", "1", "2"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert [r["threads"] for r in doc.values()] == [1, 2]

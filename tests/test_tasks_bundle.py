@@ -25,7 +25,7 @@ from coamd.tasks.bundle import BUNDLE_ENV
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-FAST = {"sampler": "euler", "ode_steps": 2, "steps": 4}
+FAST = {"sampler": "euler", "ode_steps": 2, "decode_steps": 4}
 
 
 def _train(kind: str, corpus: Path, run: Path, overrides: list[str]) -> None:

@@ -82,7 +82,7 @@ def test_guidance_changes_the_result_and_raises_the_reward(bundle):
     assert not torch.equal(z0, z1)
     assert r1.mean() > r0.mean() and (r1 > r0).float().mean() >= 0.75
     # lambda = 0 is exactly the unguided decoder (no hook at all)
-    plain = bundle.generator.generate(bundle.sentences(texts), torch.tensor(lengths), steps=12, cfg=4.5,
+    plain = bundle.generator.generate(bundle.sentences(texts), torch.tensor(lengths), decode_steps=12, cfg_scale=4.5,
                                       generator=torch.Generator().manual_seed(0), **FAST)
     assert torch.equal(plain, z0)
 

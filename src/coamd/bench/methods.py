@@ -81,7 +81,7 @@ class GeneratorMethod:
     def settings(self) -> dict[str, Any]:
         s = to_dict(self.sampling)
         if self.unconditional:
-            s.update(cfg=None, guidance=0.0, condition="null")
+            s.update(cfg_scale=None, guidance=0.0, condition="null")
         return s
 
     def generate(self, captions: Sequence[str], lengths: Sequence[int], seed: int,
@@ -107,8 +107,8 @@ class GeneratorMethod:
         b, s = self.bundle, self.sampling
         cond = torch.zeros(n, b.config("generator").text.sentence_dim, device=b.device)
         rng = torch.Generator(b.device).manual_seed(int(seed))
-        return b.generator.generate(cond, torch.tensor(tokens, device=b.device), steps=s.steps, cfg=1.0,
-                                    sampler=s.sampler, ode_steps=s.ode_steps, generator=rng)
+        return b.generator.generate(cond, torch.tensor(tokens, device=b.device),
+                                    **{**s.decoding(), "cfg_scale": 1.0}, generator=rng)
 
 
 @dataclass

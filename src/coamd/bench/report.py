@@ -243,7 +243,8 @@ def caveats(meta: dict) -> list[str]:
 
 # ---------------------------------------------------------------------------------- the document
 def _sampling_line(samp: dict) -> str:
-    return (f"{samp.get('steps')} decoding steps, CFG {samp.get('cfg')}, sampler {samp.get('sampler')} "
+    steps, cfg = samp.get("decode_steps", samp.get("steps")), samp.get("cfg_scale", samp.get("cfg"))  # or former names
+    return (f"{steps} decoding steps, CFG {cfg}, sampler {samp.get('sampler')} "
             f"({samp.get('ode_steps')} ODE steps; dopri5 is adaptive), MAR guidance λ {samp.get('guidance')}")
 
 

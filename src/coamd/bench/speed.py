@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +147,7 @@ def prompt_embedding(bundle: Bundle, seed: int = 0) -> torch.Tensor:
 
 def _guided(s: Sampling) -> bool:
     """Whether decoding runs the transformer (and head) over cond + uncond (the distilled head has CFG baked in)."""
-    return s.cfg != 1.0 and s.sampler != "distilled"
+    return s.cfg_scale != 1.0 and s.sampler != "distilled"
 
 
 def _sync(device: torch.device) -> None:
@@ -166,9 +166,8 @@ def time_batch(bundle: Bundle, emb: torch.Tensor, batch: int, tokens: int, sampl
     _sync(bundle.device)
     t0 = time.perf_counter()
     with torch.inference_mode():
-        latents = bundle.generator.generate(cond, lengths, steps=sampling.steps, cfg=sampling.cfg,
-                                            sampler=sampling.sampler, ode_steps=sampling.ode_steps,
-                                            generator=rng, stats=stats)          # (B, L, C)
+        latents = bundle.generator.generate(cond, lengths, **sampling.decoding(), generator=rng,
+                                            stats=stats)                          # (B, L, C)
         motions = decode_list(bundle, latents, lengths)                           # B x (T, J, 3) metres
     _sync(bundle.device)
     seconds = time.perf_counter() - t0
@@ -215,7 +214,7 @@ def bench_generate(config: str = "cpu-small", checkpoint: str | os.PathLike | No
                          cfg_batched=_guided(sampling), parameters=params,
                          text_encoding="cached (encoded once before timing)" if bundle.root is not None else
                          "none (random weights: a fixed random embedding stands in for the prompt)")
-    warm = Sampling(steps=1, cfg=sampling.cfg, sampler=sampling.sampler, ode_steps=sampling.ode_steps)
+    warm = replace(sampling, decode_steps=1)
     bar = tqdm(total=len(batches) * repeats, desc="bench generate", unit="run", disable=not progress)
     try:
         for b in batches:
@@ -226,7 +225,7 @@ def bench_generate(config: str = "cpu-small", checkpoint: str | os.PathLike | No
                 times.append(seconds)
                 bar.update(1)
             report.runs.append(SpeedRun(batch=b, seconds_per_motion=statistics.fmean(times) / b,
-                                        seconds_per_batch=times, transformer_forwards=int(stats["steps"]),
+                                        seconds_per_batch=times, transformer_forwards=int(stats["decode_steps"]),
                                         head_evaluations=int(stats["nfe"]),
                                         sequences_per_forward=b * (2 if report.cfg_batched else 1),
                                         cleanup_seconds_per_motion=time_cleanup(bundle, made)))
@@ -263,7 +262,7 @@ def bench_compare(variants: dict[str, tuple[Sampling, int]], config: str = "cpu-
             made: dict[str, list] = {k: [] for k in variants}
             for label, (sampling, threads) in variants.items():
                 torch.set_num_threads(threads)
-                warm = Sampling(steps=1, cfg=sampling.cfg, sampler=sampling.sampler, ode_steps=sampling.ode_steps)
+                warm = replace(sampling, decode_steps=1)
                 time_batch(bundle, emb, b, tokens, warm, seed)
             for r in range(repeats):
                 for label, (sampling, threads) in variants.items():
@@ -276,7 +275,7 @@ def bench_compare(variants: dict[str, tuple[Sampling, int]], config: str = "cpu-
                 torch.set_num_threads(threads)
                 reports[label].runs.append(SpeedRun(
                     batch=b, seconds_per_motion=statistics.fmean(times[label]) / b, seconds_per_batch=times[label],
-                    transformer_forwards=int(stats[label]["steps"]), head_evaluations=int(stats[label]["nfe"]),
+                    transformer_forwards=int(stats[label]["decode_steps"]), head_evaluations=int(stats[label]["nfe"]),
                     sequences_per_forward=b * (2 if reports[label].cfg_batched else 1),
                     cleanup_seconds_per_motion=time_cleanup(bundle, made[label])))
     finally:
@@ -316,7 +315,7 @@ def format_report(r: SpeedReport) -> str:
     lines = [
         (f"generation speed: {r.config} config, {r.weights} ({params}); device {r.device}, {r.threads} threads, "
          f"torch {r.torch}"),
-        (f"{r.frames} frames ({r.tokens} tokens) per motion; {s['steps']} coarse-to-fine steps, CFG {s['cfg']:g}"
+        (f"{r.frames} frames ({r.tokens} tokens) per motion; {s['decode_steps']} coarse-to-fine steps, CFG {s['cfg_scale']:g}"
          f"{' (cond + uncond in one batch)' if r.cfg_batched else ''}, {solver}; text encoding {r.text_encoding}"),
         (f"{'batch':>5}  {'s/motion':>9}  {'+-':>6}  {'s/batch':>9}  {'transformer fwd':>15}  "
          f"{'head evals (NFE)':>16}  {'cleanup s/motion':>16}  {'with cleanup':>12}"),

@@ -4,8 +4,8 @@
 infinity, and values outside the range, with one line naming the flag and the allowed range
 (argparse adds "argument --fps:"), before any file is read or model loaded.
 
-:func:`add_sampling_args` declares ``--steps --cfg --sampler --ode-steps --guidance --guidance-reward
---batch-size`` once; :func:`sampling_from_args` turns them into one ``coamd.tasks.Sampling``.
+:func:`add_sampling_args` declares ``--decode-steps --cfg-scale --sampler --ode-steps --guidance
+--guidance-reward --batch-size`` once (``--steps`` and ``--cfg`` are kept as the former spellings); :func:`sampling_from_args` turns them into one ``coamd.tasks.Sampling``.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ THREADS = whole(1, 1024)
 
 # ---------------------------------------------------------------------------------- sampling flags
 # The library's defaults (coamd.tasks.Sampling), shown in --help; a test checks they match.
-SAMPLING_DEFAULTS = {"steps": 12, "cfg": 4.5, "sampler": "dopri5", "ode_steps": 32, "guidance": 0.0,
+SAMPLING_DEFAULTS = {"decode_steps": 12, "cfg_scale": 4.5, "sampler": "dopri5", "ode_steps": 32, "guidance": 0.0,
                      "guidance_reward": "fused", "batch_size": 32}
 GUIDANCE_REWARDS = ("fused", "all")     # coamd.tasks.guidance.REWARDS (torch-free here; a test compares them)
 
@@ -77,17 +77,19 @@ def add_sampling_args(p: argparse.ArgumentParser, *, guidance: bool = True, batc
     if pinned:
         title = f"sampling (defaults pinned: {why})"
     else:
-        title = (f"sampling (unset flags: the bundle's defaults, else {lib['steps']} / {lib['cfg']:g} / {lib['sampler']} "
+        title = (f"sampling (unset flags: the bundle's defaults, else {lib['decode_steps']} / {lib['cfg_scale']:g} / {lib['sampler']} "
                  f"/ {lib['ode_steps']} / {lib['guidance']:g})")
     g = p.add_argument_group(title)
 
-    def add(flag: str, dest: str, help: str, **kw) -> None:
+    def add(flag: str | tuple[str, ...], dest: str, help: str, **kw) -> None:
         default = pinned.pop(dest, None)
-        g.add_argument(flag, dest=dest, default=default,
+        g.add_argument(*((flag,) if isinstance(flag, str) else flag), dest=dest, default=default,
                        help=help + (f" (default: {default})" if default is not None else ""), **kw)
 
-    add("--steps", "steps", "coarse-to-fine decoding steps", type=whole(1, 1000))
-    add("--cfg", "cfg", "classifier-free guidance scale, 1 = off", type=number(0, 100))
+    add(("--decode-steps", "--steps"), "decode_steps", "coarse-to-fine decoding steps (transformer passes)",
+        type=whole(1, 1000), metavar="N")
+    add(("--cfg-scale", "--cfg"), "cfg_scale", "classifier-free guidance scale, 1 = off", type=number(0, 100),
+        metavar="S")
     add("--sampler", "sampler", "flow-head sampler: an ODE solver, or 'distilled' (the bundle's few-step student, "
                                 "CFG baked in)", choices=SAMPLERS)
     add("--ode-steps", "ode_steps", "euler/heun/midpoint steps per token", type=whole(1, 10_000), metavar="K")

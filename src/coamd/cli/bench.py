@@ -16,7 +16,7 @@ from .args import THREADS, add_sampling_args, sampling_from_args, whole
 # bench generate times the same work on random weights (which have no bundle defaults) and on any checkpoint,
 # so its sampling defaults are pinned instead of following a bundle: the paper's 12 steps and CFG 4.5, with a
 # fixed-step solver (Euler x32) whose cost does not depend on the weights as dopri5's adaptive steps do.
-PINNED = {"sampler": "euler", "ode_steps": 32, "steps": 12, "cfg": 4.5}
+PINNED = {"sampler": "euler", "ode_steps": 32, "decode_steps": 12, "cfg_scale": 4.5}
 
 # sub-verb -> "module[:function]" under coamd.cli whose function(subparsers) registers it
 SUBVERBS = {
@@ -92,7 +92,7 @@ def parse_sampler(spec: str, default_steps: int) -> tuple[str, int, int | None]:
 
 def variant_label(s) -> str:
     solver = s.sampler if s.sampler in ("dopri5", "distilled") else f"{s.sampler} x{s.ode_steps}"
-    return f"{solver}, {s.steps} steps, CFG {s.cfg:g}"
+    return f"{solver}, {s.decode_steps} steps, CFG {s.cfg_scale:g}"
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -121,7 +121,7 @@ def run_generate(args: argparse.Namespace) -> int:
             name, k, t = parse_sampler(spec, args.ode_steps)
             if dec and not (dec.isdigit() and int(dec) >= 1):
                 raise CoamdError(f"--compare {spec}/{dec}: the number after / is the decoding steps (at least 1)")
-            ref = dataclasses.replace(sampling, sampler=name, ode_steps=k, steps=int(dec) if dec else sampling.steps)
+            ref = dataclasses.replace(sampling, sampler=name, ode_steps=k, decode_steps=int(dec) if dec else sampling.decode_steps)
             variants[f"{variant_label(ref)} ({t or threads[0]} thr)"] = (ref, t or threads[0])
         reports = bench_compare(variants, args.config, args.checkpoint,
                                 batches=tuple(args.batch) if args.batch else None, repeats=args.repeats,

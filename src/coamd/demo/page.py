@@ -119,7 +119,7 @@ def _pct(x: float) -> str:
 def overview(r: DemoReport) -> str:
     s, c, samp = r.settings, r.corpus, r.sampling
     rows = [("weights", r.weights), ("device", f"{s['device']} ({s['threads']} threads, torch {s['torch']})"),
-            ("sampling", (f"{samp['steps']} coarse-to-fine steps, CFG {samp['cfg']}, {samp['sampler']} "
+            ("sampling", (f"{samp['decode_steps']} coarse-to-fine steps, CFG {samp['cfg_scale']}, {samp['sampler']} "
                           f"with {samp['ode_steps']} ODE steps, MAR guidance {samp['guidance']}")),
             ("corpus", f"{c['clips']} procedural clips ({c['hours'] * 60:.1f} min), splits "
                        + ", ".join(f"{k} {v}" for k, v in c["splits"].items() if k != "test_compositional")),

@@ -21,8 +21,26 @@ BUNDLE_ENV = "COAMD_BUNDLE"
 DEFAULT_BUNDLE = Path(__file__).resolve().parents[1] / "weights" / "cpu-small"
 
 
+# Former names of two sampling settings (bundle.json "defaults" and API keywords before the rename): still read.
+SAMPLING_RENAMES = {"steps": "decode_steps", "cfg": "cfg_scale"}
+
+
 class BundleError(CoamdError):
     """A bundle or checkpoint folder that cannot be used (missing part, mismatched parts)."""
+
+
+def current_sampling_names(values: dict[str, Any], where: str = "sampling settings") -> dict[str, Any]:
+    """``values`` with the former names ``steps`` / ``cfg`` read as ``decode_steps`` / ``cfg_scale`` (None
+    values count as unset; both spellings set to different values is a one-line error naming ``where``)."""
+    out = {k: v for k, v in values.items() if k not in SAMPLING_RENAMES}
+    for old, new in SAMPLING_RENAMES.items():
+        if values.get(old) is None:
+            continue
+        if out.get(new) is not None and out[new] != values[old]:
+            raise CoamdError(f"{where}: {old}={values[old]!r} and {new}={out[new]!r} set the same thing; "
+                             f"give {new} only ({old} is its former name)")
+        out[new] = values[old]
+    return out
 
 
 def default_bundle_path() -> Path:
@@ -51,6 +69,11 @@ def read_bundle_meta(folder: str | os.PathLike) -> dict[str, Any]:
     parts = meta.get("parts", {})
     if not isinstance(parts, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in parts.items()):
         raise BundleError(f"{file}: 'parts' must map part names to file names, got {parts!r:.120}")
+    defaults = meta.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise BundleError(f"{file}: 'defaults' must map sampling settings to values, got {defaults!r:.120}")
+    if defaults:
+        meta["defaults"] = current_sampling_names(defaults, f"{file}: defaults")
     return meta
 
 

@@ -115,26 +115,26 @@ class FlowHead(nn.Module):
         xt, u = interpolate(x0, x1, t)
         return flow_matching_loss(self(xt, t, zz), u)
 
-    def guided_velocity(self, x: Tensor, t: Tensor, z_cond: Tensor, z_uncond: Tensor, cfg: float) -> Tensor:
-        """v_u + cfg·(v_c − v_u) from a single forward over the concatenated [cond; uncond] batch."""
+    def guided_velocity(self, x: Tensor, t: Tensor, z_cond: Tensor, z_uncond: Tensor, cfg_scale: float) -> Tensor:
+        """v_u + cfg_scale·(v_c − v_u) from a single forward over the concatenated [cond; uncond] batch."""
         out = self(torch.cat([x, x]), torch.cat([t, t]), torch.cat([z_cond, z_uncond]))  # (2M, C)
         v_c, v_u = out.chunk(2)
-        return v_u + cfg * (v_c - v_u)
+        return v_u + cfg_scale * (v_c - v_u)
 
-    def sample(self, z_cond: Tensor, z_uncond: Tensor | None = None, cfg: float = 1.0, sampler: str = "dopri5",
-               steps: int = 32, generator: torch.Generator | None = None, atol: float = 1e-6, rtol: float = 1e-3,
+    def sample(self, z_cond: Tensor, z_uncond: Tensor | None = None, cfg_scale: float = 1.0, sampler: str = "dopri5",
+               ode_steps: int = 32, generator: torch.Generator | None = None, atol: float = 1e-6, rtol: float = 1e-3,
                return_nfe: bool = False) -> Tensor | tuple[Tensor, int]:
         """Draw one token per condition row: (M, H) -> (M, C), optionally with the NFE spent.
 
-        Guidance is skipped (one forward per evaluation) when ``z_uncond`` is None or cfg == 1.
-        ``steps`` applies to euler/heun; atol/rtol to dopri5. Runs without autograd.
+        Guidance is skipped (one forward per evaluation) when ``z_uncond`` is None or cfg_scale == 1.
+        ``ode_steps`` applies to the fixed-step solvers (euler/heun/midpoint); atol/rtol to dopri5. Runs without autograd.
         """
         if sampler not in METHODS:
             raise CoamdError(f"sampler: unknown ODE sampler {sampler!r}; choose one of {list(METHODS)}")
-        if steps < 1:
-            raise CoamdError(f"ode steps: must be >= 1, got {steps}")
+        if ode_steps < 1:
+            raise CoamdError(f"ode_steps: must be >= 1, got {ode_steps}")
         M = z_cond.shape[0]
-        guided = z_uncond is not None and cfg != 1.0
+        guided = z_uncond is not None and cfg_scale != 1.0
         with torch.inference_mode():
             x0 = torch.randn(M, self.latent_dim, device=z_cond.device, dtype=z_cond.dtype, generator=generator)
             if M == 0:
@@ -143,9 +143,9 @@ class FlowHead(nn.Module):
                 def velocity(x: Tensor, t: Tensor) -> Tensor:
                     tt = t.expand(M)
                     if guided:
-                        return self.guided_velocity(x, tt, z_cond, z_uncond, cfg)
+                        return self.guided_velocity(x, tt, z_cond, z_uncond, cfg_scale)
                     return self(x, tt, z_cond)
 
-                x, nfe = integrate(velocity, x0, sampler, steps=steps, atol=atol, rtol=rtol)
+                x, nfe = integrate(velocity, x0, sampler, steps=ode_steps, atol=atol, rtol=rtol)
         x = x.clone()  # a normal tensor when the caller is outside inference mode
         return (x, nfe) if return_nfe else x

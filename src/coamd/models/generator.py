@@ -57,14 +57,14 @@ class MaskedGenerator(nn.Module):
         self.head = FlowHead(latent_dim, H, head)  # built last: keeps its own initialisation
         self.set_distilled(None)
 
-    def set_distilled(self, head: FlowHead | None, steps: int = 1) -> None:
+    def set_distilled(self, head: FlowHead | None, ode_steps: int = 1) -> None:
         """Attach a few-step student of ``self.head`` (``coamd train distill``) for ``sampler="distilled"``.
 
-        The student is sampled with ``steps`` Euler steps on the text condition alone (its guidance is
-        baked in, so decoding runs one transformer pass and ignores ``cfg``). It is kept out of this
+        The student is sampled with ``ode_steps`` Euler steps on the text condition alone (its guidance is
+        baked in, so decoding runs one transformer pass and ignores ``cfg_scale``). It is kept out of this
         module's parameters and state_dict: the generator checkpoint stays as trained.
         """
-        self.__dict__["_distilled"] = None if head is None else (head, int(steps))
+        self.__dict__["_distilled"] = None if head is None else (head, int(ode_steps))
 
     @property
     def distilled(self) -> tuple[FlowHead, int] | None:
@@ -135,7 +135,7 @@ class MaskedGenerator(nn.Module):
             self.train(was)
 
     def _fill(self, latents: Tensor, is_mask: Tensor, valid: Tensor, cond: Tensor, uncond: Tensor | None,
-              cfg: float, sampler: str, ode_steps: int, atol: float, rtol: float,
+              cfg_scale: float, sampler: str, ode_steps: int, atol: float, rtol: float,
               generator: torch.Generator | None) -> tuple[Tensor, int]:
         """Reset the ``is_mask`` tokens to mask_latent, run the transformer once and re-sample them."""
         if not bool(is_mask.any()):
@@ -148,7 +148,7 @@ class MaskedGenerator(nn.Module):
         elif uncond is not None:
             z = self(torch.cat([x, x]), torch.cat([valid, valid]), torch.cat([cond, uncond]))  # (2B, L, H)
             z_c, z_u = z.chunk(2)
-            new, nfe = self.head.sample(z_c[is_mask], z_u[is_mask], cfg, sampler, ode_steps, generator, atol, rtol,
+            new, nfe = self.head.sample(z_c[is_mask], z_u[is_mask], cfg_scale, sampler, ode_steps, generator, atol, rtol,
                                         return_nfe=True)
         else:
             z_c = self(x, valid, cond)
@@ -162,14 +162,14 @@ class MaskedGenerator(nn.Module):
                              "flow_head_distilled.pt; make one with 'coamd train distill')")
         return self.distilled
 
-    def _conds(self, cond_emb: Tensor, uncond_emb: Tensor | None, cfg: float,
+    def _conds(self, cond_emb: Tensor, uncond_emb: Tensor | None, cfg_scale: float,
                sampler: str = "") -> tuple[Tensor, Tensor | None]:
         dt = self.input.weight.dtype
         cond = cond_emb.to(dt)
         if sampler == DISTILLED:
             self._student()
             return cond, None
-        if cfg == 1.0:
+        if cfg_scale == 1.0:
             return cond, None
         if uncond_emb is None:
             return cond, torch.zeros_like(cond)   # the null condition seen with cond dropout in training
@@ -192,46 +192,47 @@ class MaskedGenerator(nn.Module):
         return out.detach().to(latents.dtype)
 
     # ------------------------------------------------------------------ inference
-    def generate(self, cond_emb: Tensor, token_lengths: Tensor, *, uncond_emb: Tensor | None = None, steps: int = 12,
-                 cfg: float = 4.5, sampler: str = "dopri5", ode_steps: int = 32, atol: float = 1e-6,
+    def generate(self, cond_emb: Tensor, token_lengths: Tensor, *, uncond_emb: Tensor | None = None,
+                 decode_steps: int = 12, cfg_scale: float = 4.5, sampler: str = "dopri5", ode_steps: int = 32, atol: float = 1e-6,
                  rtol: float = 1e-3, generator: torch.Generator | None = None, on_step: StepHook | None = None,
                  stats: dict | None = None) -> Tensor:
         """Coarse-to-fine decoding (§3.6): text embeddings (B, D) + token lengths (B,) -> latents (B, L, C).
 
         L = max(token_lengths); positions >= l_b are zero. ``uncond_emb`` (B, D) replaces the null
-        condition for CFG (default: the zero vector used in training); cfg == 1 disables guidance.
+        condition for CFG (default: the zero vector used in training); cfg_scale == 1 disables guidance.
+        ``decode_steps`` coarse-to-fine steps; ``ode_steps`` flow-head solver steps per token sample.
         ``on_step(latents, newly_generated, step)`` may return updated latents after each step
         (MAR guidance, constraints); with a hook the loop runs under ``no_grad`` so the hook can
         use ``torch.enable_grad()``, without one under ``inference_mode``. ``generator`` (on the
         model's device) makes the result deterministic. ``stats``, if given, receives the NFE.
         """
-        if steps < 1:
-            raise CoamdError(f"steps: must be >= 1, got {steps}")
+        if decode_steps < 1:
+            raise CoamdError(f"decode_steps: must be >= 1, got {decode_steps}")
         lengths = self._check(cond_emb, token_lengths, self.cfg.max_tokens)
         B, L, C = cond_emb.shape[0], int(lengths.max()) if lengths.numel() else 0, self.latent_dim
         dev = cond_emb.device
         nfe = 0
         with self._inference(on_step is not None):
-            cond, uncond = self._conds(cond_emb, uncond_emb, cfg, sampler)
+            cond, uncond = self._conds(cond_emb, uncond_emb, cfg_scale, sampler)
             valid = lengths_to_mask(lengths, L)                                              # (B, L)
             latents = torch.where(valid[..., None], self.mask_latent.to(cond.dtype),
                                   torch.zeros((), dtype=cond.dtype, device=dev)).expand(B, L, C).clone()
             scores = torch.rand(B, L, device=dev, generator=generator).masked_fill(~valid, FROZEN)
-            for k, t_k in enumerate(torch.linspace(0, 1, steps).tolist()):
+            for k, t_k in enumerate(torch.linspace(0, 1, decode_steps).tolist()):
                 n = torch.round(math.cos(0.5 * math.pi * t_k) * lengths.double()).clamp(min=1).long()  # (B,)
                 is_mask = self._select(scores, n)                                           # (B, L)
-                latents, used = self._fill(latents, is_mask, valid, cond, uncond, cfg, sampler, ode_steps, atol,
+                latents, used = self._fill(latents, is_mask, valid, cond, uncond, cfg_scale, sampler, ode_steps, atol,
                                            rtol, generator)
                 nfe += used
                 latents = self._apply_hook(on_step, latents, is_mask, k)
                 scores = scores.masked_fill(~is_mask, FROZEN)                               # freeze the rest
             latents = torch.where(valid[..., None], latents, torch.zeros((), dtype=latents.dtype, device=dev))
         if stats is not None:
-            stats.update(nfe=nfe, steps=steps, guided=cfg != 1.0 and sampler != DISTILLED)
+            stats.update(nfe=nfe, decode_steps=decode_steps, guided=cfg_scale != 1.0 and sampler != DISTILLED)
         return latents.clone()
 
     def edit(self, cond_emb: Tensor, source: Tensor, token_lengths: Tensor, edit_mask: Tensor | None, *,
-             uncond_emb: Tensor | None = None, steps: int = 12, cfg: float = 4.5, sampler: str = "dopri5",
+             uncond_emb: Tensor | None = None, decode_steps: int = 12, cfg_scale: float = 4.5, sampler: str = "dopri5",
              ode_steps: int = 32, atol: float = 1e-6, rtol: float = 1e-3, refine_ratio: float = 0.16,
              generator: torch.Generator | None = None, on_step: StepHook | None = None,
              stats: dict | None = None) -> Tensor:
@@ -242,8 +243,8 @@ class MaskedGenerator(nn.Module):
         ``on_step`` changes them. ``edit_mask=None`` is the mask-free refinement mode: every step
         re-samples a fresh random ``refine_ratio`` (16 %) of the valid tokens.
         """
-        if steps < 1:
-            raise CoamdError(f"steps: must be >= 1, got {steps}")
+        if decode_steps < 1:
+            raise CoamdError(f"decode_steps: must be >= 1, got {decode_steps}")
         if source.dim() != 3 or source.shape[0] != cond_emb.shape[0] or source.shape[-1] != self.latent_dim:
             raise CoamdError(f"source latents: expected shape ({cond_emb.shape[0]}, L, {self.latent_dim}), "
                              f"got {tuple(source.shape)}")
@@ -256,7 +257,7 @@ class MaskedGenerator(nn.Module):
         dev = source.device
         nfe = 0
         with self._inference(on_step is not None):
-            cond, uncond = self._conds(cond_emb, uncond_emb, cfg, sampler)
+            cond, uncond = self._conds(cond_emb, uncond_emb, cfg_scale, sampler)
             valid = lengths_to_mask(lengths, L)                                              # (B, L)
             zero = torch.zeros((), dtype=source.dtype, device=dev)
             kept = torch.where(valid[..., None], source, zero)                               # (B, L, C)
@@ -266,7 +267,7 @@ class MaskedGenerator(nn.Module):
                 e_len = em.sum(dim=1)                                                        # (B,)
                 latents = torch.where(em[..., None], self.mask_latent.to(source.dtype), latents)
                 scores = torch.rand(B, L, device=dev, generator=generator).masked_fill(~em, FROZEN)
-            for k, t_k in enumerate(torch.linspace(0, 1, steps).tolist()):
+            for k, t_k in enumerate(torch.linspace(0, 1, decode_steps).tolist()):
                 if edit_mask is not None:
                     n = torch.round(math.cos(0.5 * math.pi * t_k) * e_len.double()).clamp(min=1).long()
                     n = torch.where(e_len > 0, n, torch.zeros_like(n))
@@ -274,7 +275,7 @@ class MaskedGenerator(nn.Module):
                     scores = torch.rand(B, L, device=dev, generator=generator).masked_fill(~valid, FROZEN)
                     n = torch.round(refine_ratio * lengths.double()).clamp(min=1).long()
                 is_mask = self._select(scores, n)
-                latents, used = self._fill(latents, is_mask, valid, cond, uncond, cfg, sampler, ode_steps, atol,
+                latents, used = self._fill(latents, is_mask, valid, cond, uncond, cfg_scale, sampler, ode_steps, atol,
                                            rtol, generator)
                 nfe += used
                 latents = self._apply_hook(on_step, latents, is_mask, k)
@@ -283,5 +284,5 @@ class MaskedGenerator(nn.Module):
                     scores = scores.masked_fill(~is_mask, FROZEN)
             latents = torch.where(valid[..., None], latents, zero)
         if stats is not None:
-            stats.update(nfe=nfe, steps=steps, guided=cfg != 1.0 and sampler != DISTILLED)
+            stats.update(nfe=nfe, decode_steps=decode_steps, guided=cfg_scale != 1.0 and sampler != DISTILLED)
         return latents.clone()

@@ -30,8 +30,8 @@ def router(svc) -> APIRouter:
     def sampling(req: SamplingIn):
         from ..tasks import sampling_settings
 
-        return sampling_settings(svc.bundle, steps=req.steps, cfg=req.cfg, sampler=req.sampler,
-                                 ode_steps=req.ode_steps, guidance=req.guidance)
+        return sampling_settings(svc.bundle, decode_steps=req.decode_steps, cfg_scale=req.cfg_scale, steps=req.steps,
+                                 cfg=req.cfg, sampler=req.sampler, ode_steps=req.ode_steps, guidance=req.guidance)
 
     def seconds(req: GenerateIn) -> list[float | None]:
         values = req.lengths if isinstance(req.lengths, list) else [req.lengths]

@@ -39,8 +39,14 @@ class Strict(BaseModel):
 class SamplingIn(Strict):
     """Decoding settings; unset ones take the model bundle's recommended values."""
 
-    steps: Annotated[int, Field(ge=1, le=L.MAX_STEPS)] | None = None
-    cfg: Annotated[float, Field(ge=0, le=L.MAX_CFG)] | None = None
+    decode_steps: Annotated[int, Field(ge=1, le=L.MAX_STEPS)] | None = Field(
+        None, description="coarse-to-fine decoding steps (transformer passes)")
+    cfg_scale: Annotated[float, Field(ge=0, le=L.MAX_CFG)] | None = Field(
+        None, description="classifier-free guidance scale, 1 = off")
+    steps: Annotated[int, Field(ge=1, le=L.MAX_STEPS)] | None = Field(
+        None, deprecated=True, description="former name of decode_steps (still accepted)")
+    cfg: Annotated[float, Field(ge=0, le=L.MAX_CFG)] | None = Field(
+        None, deprecated=True, description="former name of cfg_scale (still accepted)")
     sampler: Sampler | None = None
     ode_steps: Annotated[int, Field(ge=1, le=L.MAX_ODE_STEPS)] | None = None
     guidance: Annotated[float, Field(ge=0, le=L.MAX_GUIDANCE)] | None = None

@@ -58,36 +58,36 @@ class CoAMD:
 
     # ------------------------------------------------------------------ generation
     def generate(self, texts: str | Sequence[str], lengths: LengthArg | Sequence[LengthArg] = None, *,
-                 num_samples: int = 1, seed: int = 0, guidance: float | None = None, steps: int | None = None,
-                 cfg: float | None = None, sampler: str | None = None, ode_steps: int | None = None,
+                 num_samples: int = 1, seed: int = 0, guidance: float | None = None, decode_steps: int | None = None,
+                 cfg_scale: float | None = None, sampler: str | None = None, ode_steps: int | None = None,
                  batch_size: int | None = None, progress: bool | None = False, cleanup: bool = True) -> GenerationResult:
         """``num_samples`` motions per text; ``lengths`` in seconds (one, or one per text) or None = estimated.
 
         ``cleanup=False`` returns the network output untouched (default: constant bones, planted feet)."""
-        s = sampling_settings(self.bundle, guidance=guidance, steps=steps, cfg=cfg, sampler=sampler,
+        s = sampling_settings(self.bundle, guidance=guidance, decode_steps=decode_steps, cfg_scale=cfg_scale, sampler=sampler,
                               ode_steps=ode_steps, batch_size=batch_size)
         return generate_motions(self.bundle, texts, lengths, num_samples=num_samples, seed=seed, sampling=s,
                                 progress=progress, cleanup=cleanup)
 
     def generate_sequence(self, texts: Sequence[str], lengths: LengthArg | Sequence[LengthArg] = None, *,
                           num_samples: int = 1, seed: int = 0, guidance: float | None = None,
-                          steps: int | None = None, cfg: float | None = None, sampler: str | None = None,
+                          decode_steps: int | None = None, cfg_scale: float | None = None, sampler: str | None = None,
                           ode_steps: int | None = None, progress: bool | None = False,
                           cleanup: bool = True) -> GenerationResult:
         """One long motion per sample performing ``texts`` in order (chained segments, 1 s overlaps)."""
-        s = sampling_settings(self.bundle, guidance=guidance, steps=steps, cfg=cfg, sampler=sampler,
+        s = sampling_settings(self.bundle, guidance=guidance, decode_steps=decode_steps, cfg_scale=cfg_scale, sampler=sampler,
                               ode_steps=ode_steps)
         return generate_sequence(self.bundle, texts, lengths, num_samples=num_samples, seed=seed, sampling=s,
                                  progress=progress, cleanup=cleanup)
 
     def edit(self, motion: Any, text: str, *, task: str | None = None, keep: str | None = None,
              joints: str | Sequence[int] | None = None, trajectory: Any = None, seed: int = 0,
-             guidance: float | None = None, steps: int | None = None, cfg: float | None = None,
+             guidance: float | None = None, decode_steps: int | None = None, cfg_scale: float | None = None,
              sampler: str | None = None, ode_steps: int | None = None, exact: bool = True,
              cleanup: bool = True) -> EditResult:
         """Edit a motion: ``task`` (inpaint/outpaint/prefix/suffix), ``keep`` ("0:2.5,7:9" s), ``joints`` kept
         ("upper", "left_arm,head", ...) and/or a root ``trajectory`` (T, 2) to follow."""
-        s = sampling_settings(self.bundle, guidance=guidance, steps=steps, cfg=cfg, sampler=sampler,
+        s = sampling_settings(self.bundle, guidance=guidance, decode_steps=decode_steps, cfg_scale=cfg_scale, sampler=sampler,
                               ode_steps=ode_steps)
         src = as_joints(motion, self.bundle.skeleton, "motion")
         return edit_motion(self.bundle, src, text, task=task, keep=keep,

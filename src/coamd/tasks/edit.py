@@ -199,8 +199,7 @@ def regenerate(bundle: Bundle, plan: EditPlan, z_src: torch.Tensor, constraint: 
                  constraint_hook(bundle, constraint, edit_mask, constraint_iters, constraint_lr)
                  if constraint is not None else None)
     rng = torch.Generator(dev).manual_seed(int(seed))
-    lat = bundle.generator.edit(bundle.sentences([plan.text]), z_src, lengths, edit_mask, steps=sampling.steps,
-                                cfg=sampling.cfg, sampler=sampling.sampler, ode_steps=sampling.ode_steps,
+    lat = bundle.generator.edit(bundle.sentences([plan.text]), z_src, lengths, edit_mask, **sampling.decoding(),
                                 generator=rng, on_step=hook)
     if constraint is not None:
         lat = refine(bundle, lat, edit_mask, constraint, refine_iters, constraint_lr)
@@ -307,8 +306,7 @@ def edit_batch(bundle: Bundle, texts: Sequence[str], sources: Sequence[np.ndarra
         texts_b = [p.text for p in batch]
         hook = guidance_hook(bundle, texts_b, lengths, sampling.guidance, sampling.guidance_reward)
         rng = torch.Generator(dev).manual_seed(int(seed + first))
-        lat = bundle.generator.edit(bundle.sentences(texts_b), z, lengths, masks, steps=sampling.steps,
-                                    cfg=sampling.cfg, sampler=sampling.sampler, ode_steps=sampling.ode_steps,
+        lat = bundle.generator.edit(bundle.sentences(texts_b), z, lengths, masks, **sampling.decoding(),
                                     generator=rng, on_step=hook)
         for dec, p in zip(decode_list(bundle, lat, tokens), batch):
             dec = np.asarray(dec[: len(p.src)], np.float32)

@@ -22,6 +22,7 @@ import torch
 from ..config import ConfigError, from_dict
 from ..diffusion import SAMPLERS
 from ..errors import CoamdError
+from ..models.bundle_meta import current_sampling_names
 from ..timing import stage
 from .bundle import Bundle
 from .guidance import DEFAULT_REWARD, guidance_hook, reward_weights
@@ -38,37 +39,45 @@ class Sampling:
     The command line's flags for them are ``coamd.cli.args.add_sampling_args`` (its help shows these defaults).
     """
 
-    steps: int = 12             # coarse-to-fine unmasking steps
-    cfg: float = 4.5            # classifier-free guidance scale (1 = off)
+    decode_steps: int = 12      # coarse-to-fine unmasking steps (the transformer passes)
+    cfg_scale: float = 4.5      # classifier-free guidance scale (1 = off)
     sampler: str = "dopri5"     # flow-head sampler, one of coamd.diffusion.SAMPLERS
-    ode_steps: int = 32         # fixed-step solver steps per token sample
+    ode_steps: int = 32         # fixed-step solver steps per token sample (flow-head evaluations)
     guidance: float = 0.0       # MAR gradient-guidance step λ (0 = unguided)
     guidance_reward: str = DEFAULT_REWARD   # MAR reward weights: "fused" (aligned f only) or "all" (upstream)
     batch_size: int = 32
 
     def __post_init__(self) -> None:
-        if self.steps < 1:
-            raise CoamdError(f"--steps: must be at least 1, got {self.steps}")
+        if self.decode_steps < 1:
+            raise CoamdError(f"--decode-steps: must be at least 1, got {self.decode_steps}")
         if self.sampler not in SAMPLERS:
             raise CoamdError(f"--sampler: {self.sampler!r} is not one of {', '.join(SAMPLERS)}")
         if self.ode_steps < 1:
             raise CoamdError(f"--ode-steps: must be at least 1, got {self.ode_steps}")
-        if not (math.isfinite(self.cfg) and self.cfg >= 0):
-            raise CoamdError(f"--cfg: must be a finite number >= 0, got {self.cfg}")
+        if not (math.isfinite(self.cfg_scale) and self.cfg_scale >= 0):
+            raise CoamdError(f"--cfg-scale: must be a finite number >= 0, got {self.cfg_scale}")
         if not (math.isfinite(self.guidance) and self.guidance >= 0):
             raise CoamdError(f"--guidance: must be a finite number >= 0, got {self.guidance}")
         reward_weights(self.guidance_reward)
         if self.batch_size < 1:
             raise CoamdError(f"--batch-size: must be at least 1, got {self.batch_size}")
 
+    def decoding(self) -> dict[str, Any]:
+        """The keyword arguments of ``MaskedGenerator.generate`` / ``edit`` these settings fix."""
+        return {"decode_steps": self.decode_steps, "cfg_scale": self.cfg_scale, "sampler": self.sampler,
+                "ode_steps": self.ode_steps}
+
 
 def sampling_settings(bundle: Bundle | None = None, **given: Any) -> Sampling:
-    """Sampling = library defaults < the bundle's ``defaults`` < ``given`` (None values are ignored)."""
+    """Sampling = library defaults < the bundle's ``defaults`` < ``given`` (None values are ignored).
+
+    The former names ``steps`` and ``cfg`` are accepted for ``decode_steps`` and ``cfg_scale``, in a
+    bundle's ``defaults`` and in ``given``."""
     merged: dict[str, Any] = {}
     names = {f for f in Sampling.__dataclass_fields__}
     if bundle is not None:
-        merged.update({k: v for k, v in bundle.defaults().items() if k in names})
-    merged.update({k: v for k, v in given.items() if v is not None})
+        merged.update({k: v for k, v in current_sampling_names(bundle.defaults()).items() if k in names})
+    merged.update(current_sampling_names({k: v for k, v in given.items() if v is not None}))
     try:
         return from_dict(Sampling, merged)
     except ConfigError as e:
@@ -212,8 +221,7 @@ def generate_tokens(bundle: Bundle, texts: list[str], token_lengths: list[int], 
     rng = torch.Generator(bundle.device).manual_seed(int(seed))
     cond = bundle.sentences(texts)
     with stage("sample"):
-        return gen.generate(cond, lengths, steps=sampling.steps, cfg=sampling.cfg,
-                            sampler=sampling.sampler, ode_steps=sampling.ode_steps, generator=rng, on_step=hook)
+        return gen.generate(cond, lengths, **sampling.decoding(), generator=rng, on_step=hook)
 
 
 def finish(bundle: Bundle, motions: list[np.ndarray], cleanup: bool) -> list[np.ndarray]:

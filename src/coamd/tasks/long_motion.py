@@ -124,8 +124,7 @@ def generate_chain(bundle: Bundle, plan: Sequence[tuple[str, int]], num_samples:
             lengths = torch.full((B,), n, device=bundle.device)
             hook = guidance_hook(bundle, [text] * B, lengths, sampling.guidance, sampling.guidance_reward)
             with stage("sample"):
-                lat = gen.generate(cond, lengths, steps=sampling.steps, cfg=sampling.cfg, sampler=sampling.sampler,
-                                   ode_steps=sampling.ode_steps, generator=rng, on_step=hook)
+                lat = gen.generate(cond, lengths, **sampling.decoding(), generator=rng, on_step=hook)
             with stage("decode"):
                 worlds = decode_list(bundle, lat, [n] * B)
             starts.append(0)
@@ -145,8 +144,7 @@ def generate_chain(bundle: Bundle, plan: Sequence[tuple[str, int]], num_samples:
         lengths = torch.full((B,), P + n, device=bundle.device)
         hook = guidance_hook(bundle, [text] * B, lengths, sampling.guidance, sampling.guidance_reward)
         with stage("sample"):
-            lat = gen.edit(cond, source, lengths, mask, steps=sampling.steps, cfg=sampling.cfg,
-                           sampler=sampling.sampler, ode_steps=sampling.ode_steps, generator=rng, on_step=hook)
+            lat = gen.edit(cond, source, lengths, mask, **sampling.decoding(), generator=rng, on_step=hook)
         starts.append(len(worlds[0]) - frames)
         with stage("decode"):
             decoded = decode_list(bundle, lat, [P + n] * B)

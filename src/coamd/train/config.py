@@ -166,7 +166,7 @@ class DistillTrainConfig(GeneratorTrainConfig):
     generator: str = ""                 # teacher: bundle folder, run or checkpoint ("" = the bundled generator)
     ae_checkpoint: str = ""             # "" = the teacher bundle's AE (else as for the generator task)
     teacher: str = "midpoint:8"         # the teacher's ODE solver: dopri5 or METHOD:STEPS
-    cfg: float = 2.5                    # guidance scale baked into the student
+    cfg_scale: float = 2.5              # guidance scale baked into the student
     student_steps: int = 2              # Euler steps the student is trained (and sampled) with
     samples_per_token: int = 1          # noise draws per masked token and step
 

@@ -4,7 +4,7 @@ The teacher is a trained generator (``generator=``: a bundle folder, run or chec
 bundled one), frozen. Each training step takes corpus training clips, masks a cosine-ratio subset of
 their tokens to ``mask_latent`` the way decoding does (the rest keep their clean AE latents), runs the
 teacher transformer once over [text; null text] and, for every masked token, solves the teacher's
-guided ODE (CFG ``cfg``) from fresh Gaussian noise with ``teacher`` (e.g. ``midpoint:8``: 16
+guided ODE (CFG ``cfg_scale``) from fresh Gaussian noise with ``teacher`` (e.g. ``midpoint:8``: 16
 evaluations; ``dopri5``). The student -- a ``FlowHead`` of the teacher's size, initialised from the
 teacher's head -- sees the text condition only and is trained so that ``student_steps`` Euler steps
 from the same noise land on the teacher's solution (MSE, backpropagated through every step). So the
@@ -12,7 +12,7 @@ student bakes guidance in: sampling needs one transformer pass and ``student_ste
 on the masked tokens, instead of two and 2 x ODE steps.
 
 The checkpoint's ``state['distill']`` holds the student (EMA weights when ``ema_decay`` > 0) and
-``extra`` its ``student_steps``, ``cfg`` and teacher; a bundle ships it as ``flow_head_distilled.pt``
+``extra`` its ``student_steps``, ``cfg_scale`` and teacher; a bundle ships it as ``flow_head_distilled.pt``
 (``coamd.tasks.bundle``) and ``--sampler distilled`` uses it. Validation: the same objective on a
 fixed sample of the val split (fixed masks and noise; the teacher's solutions are computed once),
 with the teacher's own guided Euler at ``student_steps`` as the reference a student should beat.
@@ -83,8 +83,8 @@ class DistillTask(GeneratorTask):
         cfg = ctx.cfg
         if cfg.student_steps < 1:
             raise CoamdError(f"student_steps: must be at least 1, got {cfg.student_steps}")
-        if not (math.isfinite(cfg.cfg) and cfg.cfg >= 0):
-            raise CoamdError(f"cfg: must be a finite number >= 0, got {cfg.cfg}")
+        if not (math.isfinite(cfg.cfg_scale) and cfg.cfg_scale >= 0):
+            raise CoamdError(f"cfg_scale: must be a finite number >= 0, got {cfg.cfg_scale}")
         if cfg.samples_per_token < 1:
             raise CoamdError(f"samples_per_token: must be at least 1, got {cfg.samples_per_token}")
         if getattr(cfg, "crop", "tokens") != "tokens":
@@ -104,7 +104,7 @@ class DistillTask(GeneratorTask):
         load_module(teacher, self.gen_payload, "generator", self.gen_path)
         self.teacher = teacher.to(self.device).eval().requires_grad_(False)
         self.say(f"distill: teacher {self.gen_path} ({self.teacher_method} x{self.teacher_steps}, CFG "
-                 f"{self.cfg.cfg:g}) -> student with {self.cfg.student_steps} Euler step(s), text condition only")
+                 f"{self.cfg.cfg_scale:g}) -> student with {self.cfg.student_steps} Euler step(s), text condition only")
 
     def build_model(self) -> nn.Module:
         return copy.deepcopy(self.teacher.head).train().requires_grad_(True)
@@ -133,7 +133,7 @@ class DistillTask(GeneratorTask):
         M = x0.shape[0]
 
         def velocity(xt: Tensor, t: Tensor) -> Tensor:
-            return teacher.head.guided_velocity(xt, t.expand(M), z_c, z_u, self.cfg.cfg)
+            return teacher.head.guided_velocity(xt, t.expand(M), z_c, z_u, self.cfg.cfg_scale)
 
         x1, _ = integrate(velocity, x0, self.teacher_method, steps=self.teacher_steps)
         return {"z_c": z_c, "z_u": z_u, "x0": x0, "x1": x1}
@@ -156,7 +156,7 @@ class DistillTask(GeneratorTask):
 
                 def velocity(xt: Tensor, t: Tensor, p=p) -> Tensor:
                     return self.teacher.head.guided_velocity(xt, t.expand(p["x0"].shape[0]), p["z_c"], p["z_u"],
-                                                             self.cfg.cfg)
+                                                             self.cfg.cfg_scale)
 
                 p["euler"] = integrate(velocity, p["x0"], "euler", steps=steps)[0]   # the baseline to beat
                 self._val.append(p)
@@ -179,5 +179,5 @@ class DistillTask(GeneratorTask):
     # ------------------------------------------------------------------ checkpoint contents
     def extra_state(self) -> dict[str, Any]:
         return {**super().extra_state(), "generator_checkpoint": str(self.gen_path),
-                "student_steps": int(self.cfg.student_steps), "cfg": float(self.cfg.cfg),
+                "student_steps": int(self.cfg.student_steps), "cfg_scale": float(self.cfg.cfg_scale),
                 "teacher": f"{self.teacher_method}:{self.teacher_steps}"}

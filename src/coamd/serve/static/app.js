@@ -56,7 +56,7 @@
       parts.appendChild(l);
     });
     if (!i.corpus) $("search-gallery").querySelector("option[value=corpus]").disabled = true;
-    ["steps", "cfg", "ode_steps", "guidance"].forEach(function (k) {
+    ["decode_steps", "cfg_scale", "ode_steps", "guidance"].forEach(function (k) {
       if (i.defaults[k] !== undefined) $(k).placeholder = String(i.defaults[k]);
     });
   }
@@ -138,7 +138,7 @@
                  formats: ["npy", "bvh", "html"] };
     if ($("fmt-gif").checked) body.formats.push("gif");
     if ($("fmt-mp4").checked) body.formats.push("mp4");
-    ["steps", "cfg", "ode_steps", "guidance"].forEach(function (k) { if (num(k) !== null) body[k] = num(k); });
+    ["decode_steps", "cfg_scale", "ode_steps", "guidance"].forEach(function (k) { if (num(k) !== null) body[k] = num(k); });
     if ($("sampler").value) body.sampler = $("sampler").value;
     var route = $("sequence").checked && texts.length > 1 ? "/sequence" : "/generate";
     run("generate", api(route, { method: "POST", headers: { "content-type": "application/json" },

@@ -283,3 +283,27 @@ def test_generator_with_upstream_frame_offset_crops(corpus, tmp_path):
         starts.update(s % unit for s in hits[:1])
     assert len(starts) > 1                                      # offsets that are not whole tokens occur
     assert result.step == 12 and all(np.isfinite(_curve(runs / "gen")))
+
+
+def test_mar_tower_b_name_loss_weight_is_separate_from_the_mix():
+    """``label_text_loss`` (MAR.loss's label_text_loss_weight) scales only tower B's name term; the mixing
+    weight stays label_text_weight; the recipe rejects weights outside [0, 1]."""
+    cfg = tiny_config()
+    cfg.mar.label_text_weight = 0.75
+    mar = build_mar(cfg).eval()
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(4, 40, cfg.feature_dim, generator=g)
+    kw = dict(label_emb=torch.randn(4, 16, generator=g), label_ids=torch.tensor([0, 1, 2, 1]),
+              label_text_tokens=torch.randn(4, 3, 16, generator=g), label_text_mask=torch.ones(4, 3, dtype=torch.bool))
+    lengths = torch.full((4,), 40)
+    total = {w: mar.loss(x, lengths, **kw, label_text_loss_weight=w)[0].item() for w in (None, 0.0, 0.2, 1.0)}
+    recog_b = mar.loss(x, lengths, **kw)[1]["recog_text"]
+    r = cfg.mar.recog_weight
+    assert total[1.0] - total[0.0] == pytest.approx(r * recog_b, rel=1e-4)
+    assert total[0.2] - total[0.0] == pytest.approx(0.2 * r * recog_b, rel=1e-4)
+    assert total[None] - total[0.0] == pytest.approx(0.75 * r * recog_b, rel=1e-4)   # default: the mixing weight
+
+
+def test_mar_recipe_rejects_a_bad_tower_b_loss_weight(corpus, tmp_path):
+    with pytest.raises(Exception, match="label_text_loss"):
+        _train("mar", corpus, tmp_path / "bad", ["max_steps=1", "label_text_loss=2"])

@@ -162,7 +162,8 @@ class MAR(nn.Module):
              label_ids: Tensor | None = None, label_multi_hot: Tensor | None = None,
              text_tokens: Tensor | None = None, text_mask: Tensor | None = None,
              text_sentence: Tensor | None = None, label_text_tokens: Tensor | None = None,
-             label_text_mask: Tensor | None = None) -> tuple[Tensor, dict[str, float]]:
+             label_text_mask: Tensor | None = None,
+             label_text_loss_weight: float | None = None) -> tuple[Tensor, dict[str, float]]:
         """L = L_desc + recog_weight·L_recog (either part is skipped when its inputs are absent).
 
         x (B, T, F), lengths (B,) frames; label_emb (B, D_text) sentence embedding of each sample's
@@ -170,7 +171,8 @@ class MAR(nn.Module):
         (B, L, D_tok) + text_mask (B, L) of the caption; text_sentence (B, D_text) its frozen
         sentence embedding (for false-negative filtering; optional). label_text_tokens (B, L, D_tok)
         + label_text_mask (B, L): each sample's label name for tower B; with ``cfg.label_text_weight``
-        w > 0 they add w·recog_weight·L_recog over tower B's prototypes (the scores recognition mixes).
+        w > 0 they add w·recog_weight·L_recog over tower B's prototypes (the scores recognition mixes);
+        ``label_text_loss_weight`` replaces w in that term when given (the mixing weight stays w).
         """
         has_recog, has_desc = label_emb is not None, text_tokens is not None
         if not (has_recog or has_desc):
@@ -198,7 +200,8 @@ class MAR(nn.Module):
                     raise CoamdError("MAR.loss: label_text_mask is required with label_text_tokens")
                 recog_b, acc_b = recognition_infonce(f, self.encode_text(label_text_tokens, label_text_mask), label_ids,
                                                      cfg.tau_recog, label_multi_hot)
-                total = total + cfg.recog_weight * cfg.label_text_weight * recog_b
+                w_b = cfg.label_text_weight if label_text_loss_weight is None else float(label_text_loss_weight)
+                total = total + cfg.recog_weight * w_b * recog_b
                 logs.update(recog_text=recog_b.item(), recog_text_acc=acc_b.item())
         logs["loss"] = total.item()
         return total, logs

@@ -115,6 +115,8 @@ class MARTrainConfig(TrainConfig):
     # tower-B share of label scores (model.mar.label_text_weight; also for fine-tunes, whose model
     # config comes from init=); above 0 it also trains tower B on the label names. None: the model's
     label_text_weight: float | None = None
+    # weight of tower B's name loss (None: label_text_weight): a smaller one teaches tower B the names gently
+    label_text_loss: float | None = None
 
 
 @dataclass

@@ -51,6 +51,9 @@ class MARTask(MotionTask):
             if not 0.0 <= float(weight) <= 1.0:
                 raise CoamdError(f"label_text_weight={weight}: must be between 0 and 1")
             model_cfg.mar.label_text_weight = float(weight)
+        loss_w = getattr(ctx.cfg, "label_text_loss", None)
+        if loss_w is not None and not 0.0 <= float(loss_w) <= 1.0:
+            raise CoamdError(f"label_text_loss={loss_w}: must be between 0 and 1")
         if self.init_payload is not None:
             backend = self.init_payload.get("extra", {}).get("text_backend")
             if backend is not None and backend != ctx.cfg.text:
@@ -134,7 +137,8 @@ class MARTask(MotionTask):
 
     def loss(self, model: nn.Module, batch: dict, generator: torch.Generator) -> tuple[Tensor, dict[str, float]]:
         x = batch["motion"].to(self.device, non_blocking=True)                 # (B, T, F)
-        return model.loss(x, batch["length"].to(self.device), **self._inputs(batch))
+        return model.loss(x, batch["length"].to(self.device), **self._inputs(batch),
+                          label_text_loss_weight=getattr(self.cfg, "label_text_loss", None))
 
     # ------------------------------------------------------------------ validation
     @torch.no_grad()

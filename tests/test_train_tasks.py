@@ -293,8 +293,9 @@ def test_mar_tower_b_name_loss_weight_is_separate_from_the_mix():
     mar = build_mar(cfg).eval()
     g = torch.Generator().manual_seed(0)
     x = torch.randn(4, 40, cfg.feature_dim, generator=g)
-    kw = dict(label_emb=torch.randn(4, 16, generator=g), label_ids=torch.tensor([0, 1, 2, 1]),
-              label_text_tokens=torch.randn(4, 3, 16, generator=g), label_text_mask=torch.ones(4, 3, dtype=torch.bool))
+    kw = {"label_emb": torch.randn(4, 16, generator=g), "label_ids": torch.tensor([0, 1, 2, 1]),
+          "label_text_tokens": torch.randn(4, 3, 16, generator=g),
+          "label_text_mask": torch.ones(4, 3, dtype=torch.bool)}
     lengths = torch.full((4,), 40)
     total = {w: mar.loss(x, lengths, **kw, label_text_loss_weight=w)[0].item() for w in (None, 0.0, 0.2, 1.0)}
     recog_b = mar.loss(x, lengths, **kw)[1]["recog_text"]

@@ -35,11 +35,13 @@ def test_small_configs_keep_auto_mixed_precision():
     assert resolve_precision(cfg.amp, "cuda", bf16_supported=False).dtype == torch.float16
 
 
-def test_cpu_always_trains_in_fp32():
-    for amp in ("auto", "fp32", "off", "bf16", "fp16", True, False):
+def test_cpu_trains_in_fp32_unless_bf16_is_asked_for():
+    for amp in ("auto", "fp32", "off", "fp16", True, False):
         p = resolve_precision(amp, "cpu")
         assert (p.autocast, p.dtype, p.tf32) == (False, torch.float32, False), amp
-    assert "CUDA only" in resolve_precision("bf16", "cpu").note
+    assert "CUDA only" in resolve_precision("fp16", "cpu").note
+    p = resolve_precision("bf16", "cpu")
+    assert (p.autocast, p.dtype, p.tf32) == (True, torch.bfloat16, False) and p.note.startswith(BF16_NOTE)
 
 
 def test_unknown_amp_is_a_config_error():

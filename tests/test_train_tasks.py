@@ -316,7 +316,7 @@ def test_bf16_training_on_the_cpu_when_asked(corpus, tmp_path):
     curves = {}
     for amp in ("off", "bf16"):
         run = tmp_path / amp
-        task, result = _train("ae", corpus, run, ["batch_size=8", "max_steps=6", "max_epochs=0", "lr=2e-3",
+        _, result = _train("ae", corpus, run, ["batch_size=8", "max_steps=6", "max_epochs=0", "lr=2e-3",
                                                   "warmup_steps=0", "window_stride=8", "val_every=0", f"amp={amp}"])
         assert result.status == "done"
         curves[amp] = _curve(run)

@@ -1,4 +1,5 @@
-"""Shared fixtures: seeded generators, a temp output folder, and the real-data location."""
+"""Shared fixtures: seeded generators, the real-data location, one torch thread, a private cache, the tiny
+corpus and the tiny random-weight bundle (helpers they build on: tests/helpers.py)."""
 
 import os
 from pathlib import Path
@@ -30,13 +31,27 @@ def realdata() -> Path:
 
 @pytest.fixture
 def one_torch_thread():
-    """torch on one intra-op thread for the test (the tests' tensors are tiny)."""
-    import torch
+    """torch on one intra-op thread for the test (the tests' tensors are tiny); modules that want it for
+    every test say ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``."""
+    from helpers import torch_threads
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    with torch_threads(1):
+        yield
+
+
+@pytest.fixture
+def private_cache(tmp_path, monkeypatch) -> Path:
+    """A per-test ``$COAMD_CACHE`` (text embeddings, latents), so tests never share or pollute caches."""
+    monkeypatch.setenv("COAMD_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture(scope="module")
+def tiny_corpus(tmp_path_factory) -> Path:
+    """The four-action toy corpus of ``helpers.make_tiny_corpus`` (8 clips per action), once per module."""
+    from helpers import make_tiny_corpus
+
+    return make_tiny_corpus(tmp_path_factory.mktemp("corpus") / "tiny")
 
 
 @pytest.fixture(scope="module")

@@ -13,17 +13,15 @@ from coamd.data import resolve_data
 from coamd.errors import CoamdError
 from coamd.train import DistInfo, TaskContext, Trainer, load_checkpoint, load_train_config
 from coamd.train.task_distill import parse_teacher, student_rollout
-from test_train_tasks import make_corpus  # tests/ is on sys.path (rootdir)
+from helpers import make_tiny_corpus
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    return make_corpus(tmp_path_factory.mktemp("corpus") / "tiny", clips_per_action=4)
+    return make_tiny_corpus(tmp_path_factory.mktemp("corpus") / "tiny", clips_per_action=4)
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch, one_torch_thread):
-    monkeypatch.setenv("COAMD_CACHE", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("one_torch_thread", "private_cache")
 
 
 def _distill(bundle, corpus, run_dir, overrides=(), resume=False):

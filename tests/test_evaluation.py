@@ -30,6 +30,7 @@ from coamd.metrics import fid, r_precision
 from coamd.models import CheckpointError
 from coamd.text import build_text_encoder
 from coamd.train.task_evaluator import EvaluatorTask, load_evaluator_train_config
+from helpers import torch_threads
 
 ACTIONS = ("walks", "jumps", "waves", "squats")
 
@@ -70,8 +71,11 @@ def glove():
 @pytest.fixture(scope="module")
 def trained(glove):
     """A tiny evaluator pair overfitted on the 32 synthetic pairs (about 5 s on one core)."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
+    with torch_threads(1):
+        return _overfit_evaluator(glove)
+
+
+def _overfit_evaluator(glove) -> dict:
     caps, x, n = synth_pairs()
     cfg = tiny_evaluator_config()
     vocab = WordVocab.build(glove, caps, top_k=200)
@@ -87,7 +91,6 @@ def trained(glove):
         opt.zero_grad()
         loss.backward()
         opt.step()
-    torch.set_num_threads(old)
     ev = Evaluators(model, vocab, "hash", encoder=encoder)
     return {"ev": ev, "caps": caps, "x": x, "n": n, "before": before, "logs": logs}
 

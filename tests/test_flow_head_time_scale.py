@@ -169,7 +169,7 @@ def test_bundled_generator_output_is_bit_for_bit_unchanged():
     cond = torch.randn(3, now.config("generator").text.sentence_dim, generator=torch.Generator().manual_seed(0))
     lengths = torch.tensor([5, 9, 12])
     def run(b):
-        return b.generator.generate(cond, lengths, steps=4, cfg=2.5, sampler="euler", ode_steps=4,
+        return b.generator.generate(cond, lengths, decode_steps=4, cfg_scale=2.5, sampler="euler", ode_steps=4,
                                     generator=torch.Generator().manual_seed(3))
 
     assert now.generator is not before.generator

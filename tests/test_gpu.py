@@ -18,8 +18,7 @@ import torch
 from coamd.diffusion import integrate
 from coamd.models import build_autoencoder, build_generator, build_mar, tiny_config
 from coamd.train import load_checkpoint
-from test_train_tasks import _train as train_tiny
-from test_train_tasks import make_corpus
+from helpers import train_tiny
 
 DEVICE = os.environ.get("COAMD_TEST_DEVICE", "cuda")
 pytestmark = [
@@ -29,13 +28,13 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
-    return make_corpus(tmp_path_factory.mktemp("gpu-corpus") / "tiny")
+def corpus(tiny_corpus) -> Path:
+    return tiny_corpus
 
 
 @pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("COAMD_CACHE", str(tmp_path / "cache"))
+def _private_cache(private_cache):
+    return private_cache
 
 
 def _train(kind, corpus, run_dir, overrides=(), resume=False):

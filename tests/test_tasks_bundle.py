@@ -1,7 +1,6 @@
 """Bundles: loading rules (bundle / run / folder of runs), make_bundle from real training runs, errors."""
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +9,6 @@ import torch
 
 from coamd.cli import main
 from coamd.errors import CoamdError
-from coamd.models import tiny_config
 from coamd.tasks import (
     BundleError,
     find_checkpoints,
@@ -22,6 +20,7 @@ from coamd.tasks import (
     sampling_settings,
 )
 from coamd.tasks.bundle import BUNDLE_ENV
+from helpers import torch_threads, train_tiny
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -29,14 +28,7 @@ FAST = {"sampler": "euler", "ode_steps": 2, "decode_steps": 4}
 
 
 def _train(kind: str, corpus: Path, run: Path, overrides: list[str]) -> None:
-    from coamd.data import resolve_data
-    from coamd.train import DistInfo, TaskContext, Trainer, load_train_config
-    from coamd.train.tasks import build_task
-
-    cfg = load_train_config(kind, None, [f"data={corpus}", "text=hash", "amp=off", "max_epochs=0", "val_every=0",
-                                         "log_every=1", *overrides])
-    ctx = TaskContext(cfg=cfg, device=torch.device("cpu"), dist=DistInfo(), run_dir=run, progress=False)
-    Trainer(build_task(kind, ctx, tiny_config(text_dim=16), resolve_data(cfg.data)), progress=False).fit()
+    train_tiny(kind, corpus, run, ["max_epochs=0", "val_every=0", *overrides])
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +36,9 @@ def runs(tmp_path_factory):
     """Four real (few-step) training runs on a small procedural corpus: runs/{ae,mar,gen,len}."""
     from coamd.synth.corpus import generate_clips, write_corpus
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    old_cache = os.environ.get("COAMD_CACHE")
     root = tmp_path_factory.mktemp("runs")
-    os.environ["COAMD_CACHE"] = str(root / "cache")
-    try:
+    with torch_threads(1), pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COAMD_CACHE", str(root / "cache"))
         corpus = root / "corpus"
         write_corpus(corpus, generate_clips(24, seed=0), seed=0)
         folder = root / "runs"
@@ -58,12 +47,6 @@ def runs(tmp_path_factory):
         _train("generator", corpus, folder / "gen", ["batch_size=4", "max_steps=2"])
         _train("length", corpus, folder / "len", ["batch_size=4", "max_steps=2"])
         return folder
-    finally:
-        torch.set_num_threads(threads)
-        if old_cache is None:
-            os.environ.pop("COAMD_CACHE", None)
-        else:
-            os.environ["COAMD_CACHE"] = old_cache
 
 
 def test_a_folder_of_runs_loads_and_generates(runs):

@@ -21,6 +21,7 @@ from coamd.tasks.edit_specs import (
     parse_keep,
     task_edit_mask,
 )
+from helpers import torch_threads
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -48,12 +49,8 @@ def clip(T: int, g: np.random.Generator) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)                     # module fixtures run before the per-test one_thread
-    try:
+    with torch_threads(1):                       # module fixtures run before the per-test one_thread
         return _fitted_bundle(tmp_path_factory)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _fitted_bundle(tmp_path_factory):

@@ -16,11 +16,7 @@ from coamd.text import (
     load_text_encoder,
 )
 
-
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    """Never touch the user's ~/.cache during tests."""
-    monkeypatch.setenv("COAMD_CACHE", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("private_cache")     # never touch the user's ~/.cache during tests
 
 
 @pytest.fixture(scope="module")

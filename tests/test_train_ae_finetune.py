@@ -6,25 +6,15 @@ import torch
 
 from coamd.errors import CoamdError
 from coamd.train import load_checkpoint
-from test_train_tasks import _rows, _train, make_corpus
+from helpers import read_rows as _rows
+from helpers import train_tiny as _train
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread", "private_cache")
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    return make_corpus(tmp_path_factory.mktemp("corpus") / "tiny")
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("COAMD_CACHE", str(tmp_path / "cache"))
+def corpus(tiny_corpus):
+    return tiny_corpus
 
 
 BASE = ["batch_size=8", "max_epochs=0", "window_stride=8", "warmup_steps=0"]

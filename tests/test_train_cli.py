@@ -1,6 +1,5 @@
 """``coamd train {ae,mar,generator,length}`` end to end on a tiny corpus (in-process and as a subprocess)."""
 
-import csv
 import os
 import signal
 import subprocess
@@ -12,6 +11,7 @@ import pytest
 import torch
 
 from coamd.cli import main
+from helpers import read_rows
 
 # cpu-small shrunk to toy widths, the hash text backend (no model load), short runs
 TINY = ["text=hash", "amp=off", "log_every=1", "val_every=0", "ckpt_every=0", "max_epochs=0",
@@ -31,23 +31,7 @@ def corpus(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Toy-sized models run fastest single-threaded (and do not fight other jobs for the 2 cores)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("COAMD_CACHE", str(tmp_path / "cache"))
-
-
-def _rows(path):
-    with open(path) as f:
-        return list(csv.DictReader(f))
+pytestmark = pytest.mark.usefixtures("one_torch_thread", "private_cache")
 
 
 def test_train_each_model_from_the_command_line(corpus, tmp_path, capsys):
@@ -66,7 +50,7 @@ def test_train_each_model_from_the_command_line(corpus, tmp_path, capsys):
         run = runs / kind
         ckpt = torch.load(run / "checkpoints" / "latest.pt", weights_only=True)
         assert ckpt["kind"] == kind and kind in ckpt["state"]
-        assert (run / "config.yaml").is_file() and len(_rows(run / "log.csv")) >= 2
+        assert (run / "config.yaml").is_file() and len(read_rows(run / "log.csv")) >= 2
         assert (run / "checkpoints" / "best.pt").is_file()
     import yaml
 
@@ -81,7 +65,7 @@ def test_resume_continues_from_the_saved_config(corpus, tmp_path):
     assert main([*args, *TINY, "batch_size=8", "max_steps=2", "window_stride=16"]) == 0
     assert main([*args, *TINY, "batch_size=8", "max_steps=2"]) == 2            # refuses to overwrite a run
     assert main(["train", "ae", "--out", str(run), "--resume", "--no-progress", "max_steps=4"]) == 0
-    assert [int(r["step"]) for r in _rows(run / "log.csv")] == [1, 2, 3, 4]
+    assert [int(r["step"]) for r in read_rows(run / "log.csv")] == [1, 2, 3, 4]
     assert torch.load(run / "checkpoints" / "latest.pt", weights_only=True)["train"]["step"] == 4
 
 
@@ -127,4 +111,4 @@ def test_torchrun_two_processes_train_one_model(corpus, tmp_path):
     assert "global batch 8 = 4 per process x 2 process(es)" in r.stdout + r.stderr
     ckpt = torch.load(run / "checkpoints" / "latest.pt", weights_only=True)
     assert ckpt["train"]["world"] == 2 and len(ckpt["train"]["rng_per_rank"]) == 2
-    assert [int(x["step"]) for x in _rows(run / "log.csv")] == [1, 2, 3]      # rank 0 alone writes the log
+    assert [int(x["step"]) for x in read_rows(run / "log.csv")] == [1, 2, 3]      # rank 0 alone writes the log

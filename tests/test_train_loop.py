@@ -28,13 +28,7 @@ from coamd.train import (
 HERE = Path(__file__).resolve().parent
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Toy-sized models run fastest single-threaded (and do not fight other jobs for the 2 cores)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class ToyData(torch.utils.data.Dataset):

@@ -144,7 +144,7 @@ def test_generate_files_and_downloads(client, done):
 
 def test_generate_auto_length_several_texts_previews(client):
     r = client.post(f"{API}/generate", json={"texts": ["walk", "jump"], "lengths": [1, "auto"], "seed": 7,
-                                              "steps": 1, "cfg": 1.5, "sampler": "heun", "ode_steps": 1,
+                                              "decode_steps": 1, "cfg_scale": 1.5, "sampler": "heun", "ode_steps": 1,
                                               "guidance": 0.5, "cleanup": False, "formats": ["npy"]})
     assert r.status_code == 202 and r.json()["status"] in ("queued", "running", "done")
     j = wait_job(client, r.json()["id"])
@@ -176,7 +176,8 @@ def test_edit_upload_and_earlier_result(client, done):
     assert {"edited.npy", "edited.bvh", "viewer.html", "report.json"} <= set(j["files"])
     assert client.get(j["urls"]["report.json"]).json()["kept_frames"] == 10
     r = client.post(f"{API}/edit", data={"text": "a person waves", "task": "inpaint", "source_id": done["id"],
-                                         "source_sample": "1", "formats": "npy"})
+                                         "source_sample": "1", "formats": "npy", "decode_steps": "2",
+                                         "cfg_scale": "2"})
     j = wait_job(client, r.json()["id"])
     assert j["status"] == "done" and j["files"] == ["edited.npy", "report.json", "samples.npz"], j
     path = np.c_[np.linspace(0, 1, 40), np.zeros(40)].astype(np.float32)
@@ -237,6 +238,7 @@ BAD_JSON = [
     ({"texts": ["walk"], "samples": 0}, "samples"), ({"texts": ["walk"], "samples": 9}, "samples"),
     ({"texts": ["walk"], "steps": 0}, "steps"), ({"texts": ["walk"], "steps": 51}, "steps"),
     ({"texts": ["walk"], "cfg": -1}, "cfg"), ({"texts": ["walk"], "cfg": 1e9}, "cfg"),
+    ({"texts": ["walk"], "decode_steps": 0}, "decode_steps"), ({"texts": ["walk"], "cfg_scale": -1}, "cfg_scale"),
     ({"texts": ["walk"], "sampler": "rk4"}, "sampler"), ({"texts": ["walk"], "seed": -1}, "seed"),
     ({"texts": ["walk"], "seed": 2**40}, "seed"), ({"texts": ["walk"], "ode_steps": 65}, "ode_steps"),
     ({"texts": ["walk"], "guidance": 11}, "guidance"), ({"texts": ["walk"], "formats": ["exe"]}, "formats"),
@@ -316,6 +318,7 @@ def test_bad_edit_recognize_retrieve_forms(client, done):
         ({"text": "jump", "joints": "tail"}, {"file": motion}, "joints"),
         ({"text": "jump", "task": "inpaint", "seed": "-3"}, {"file": motion}, "seed"),
         ({"text": "jump", "task": "inpaint", "steps": "500"}, {"file": motion}, "steps"),
+        ({"text": "jump", "task": "inpaint", "decode_steps": "500"}, {"file": motion}, "decode_steps"),
         ({"text": "jump", "task": "inpaint", "cfg": "nan"}, {"file": motion}, "cfg"),
         ({"text": "jump", "task": "inpaint", "formats": "npy,exe"}, {"file": motion}, "formats"),
         ({"text": "jump", "task": "inpaint", "source_id": "0" * 32}, {}, "source_id: no result"),

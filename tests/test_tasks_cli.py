@@ -18,7 +18,7 @@ VERBS = ("generate", "edit", "recognize", "retrieve", "index")
 @pytest.fixture(scope="module")
 def ckpt(tmp_path_factory):
     return str(make_random_bundle(tmp_path_factory.mktemp("bundle") / "tiny",
-                                  defaults={"sampler": "euler", "ode_steps": 2, "steps": 4}))
+                                  defaults={"sampler": "euler", "ode_steps": 2, "steps": 4}))  # former name
 
 
 @pytest.fixture
@@ -158,9 +158,9 @@ def test_generate_records_bundle_defaults_overridden_by_flags(ckpt, tmp_path, ca
         with np.load(tmp_path / out / "samples.npz") as z:
             return yaml.safe_load(str(z["config"]))["sampling"]
 
-    assert sampling("d") == {"steps": 4, "cfg": 4.5, "sampler": "euler", "ode_steps": 2, "guidance": 0.0,
+    assert sampling("d") == {"decode_steps": 4, "cfg_scale": 4.5, "sampler": "euler", "ode_steps": 2, "guidance": 0.0,
                              "guidance_reward": "fused", "batch_size": 32}        # the bundle's, else the library's
-    assert sampling("f", "--steps", "2", "--cfg", "1", "--sampler", "heun", "--ode-steps", "1",
-                    "--batch-size", "3") == {"steps": 2, "cfg": 1.0, "sampler": "heun", "ode_steps": 1,
+    assert sampling("f", "--decode-steps", "2", "--cfg-scale", "1", "--sampler", "heun", "--ode-steps", "1",
+                    "--batch-size", "3") == {"decode_steps": 2, "cfg_scale": 1.0, "sampler": "heun", "ode_steps": 1,
                                              "guidance": 0.0, "guidance_reward": "fused", "batch_size": 3}
     capsys.readouterr()

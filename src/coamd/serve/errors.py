@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 # The library's messages name CLI flags ("--keep: ..."); the API's fields have the plain names.
-_FLAG = re.compile(r"--(keep|joints|trajectory|task|text|labels|label-file|steps|cfg|sampler|ode-steps|guidance|"
+_FLAG = re.compile(r"--(keep|joints|trajectory|task|text|labels|label-file|decode-steps|cfg-scale|steps|cfg|sampler|ode-steps|guidance|"
                    r"num-samples|length|top-k|batch-size|device|checkpoint)\b")
 
 

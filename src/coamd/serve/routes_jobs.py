@@ -70,8 +70,12 @@ def router(svc) -> APIRouter:
              joints: Annotated[str | None, Form(max_length=300, description="kept body parts, e.g. lower")] = None,
              trajectory: Annotated[UploadFile | None, File(description="pelvis path .npy (T,2)/(T,3) m")] = None,
              seed: Annotated[int, Form(ge=0, le=L.MAX_SEED)] = 0,
-             steps: Annotated[int | None, Form(ge=1, le=L.MAX_STEPS)] = None,
-             cfg: Annotated[float | None, Form(ge=0, le=L.MAX_CFG, allow_inf_nan=False)] = None,
+             decode_steps: Annotated[int | None, Form(ge=1, le=L.MAX_STEPS)] = None,
+             cfg_scale: Annotated[float | None, Form(ge=0, le=L.MAX_CFG, allow_inf_nan=False)] = None,
+             steps: Annotated[int | None, Form(ge=1, le=L.MAX_STEPS, deprecated=True,
+                                               description="former name of decode_steps")] = None,
+             cfg: Annotated[float | None, Form(ge=0, le=L.MAX_CFG, allow_inf_nan=False, deprecated=True,
+                                               description="former name of cfg_scale")] = None,
              sampler: Annotated[Literal["euler", "heun", "dopri5"] | None, Form()] = None,
              ode_steps: Annotated[int | None, Form(ge=1, le=L.MAX_ODE_STEPS)] = None,
              guidance: Annotated[float | None, Form(ge=0, le=L.MAX_GUIDANCE, allow_inf_nan=False)] = None,
@@ -104,7 +108,8 @@ def router(svc) -> APIRouter:
         if joints is not None:
             parse_joints(joints, SMPL22)
         path = read_trajectory(trajectory, svc.store.uploads, svc.limits.max_upload_bytes) if trajectory else None
-        s = sampling(SamplingIn(steps=steps, cfg=cfg, sampler=sampler, ode_steps=ode_steps, guidance=guidance))
+        s = sampling(SamplingIn(decode_steps=decode_steps, cfg_scale=cfg_scale, steps=steps, cfg=cfg, sampler=sampler,
+                                ode_steps=ode_steps, guidance=guidance))
         job = svc.submit("edit", 1, lambda job: run_edit(svc, job, src, text, task, keep, joints, path, seed, s,
                                                          cleanup, exact, fmts), info={"source": name})
         return job_out(job)

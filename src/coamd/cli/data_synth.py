@@ -21,6 +21,9 @@ def register(sub) -> None:
     p.add_argument("--workers", type=whole(1, 256), default=min(2, os.cpu_count() or 1),
                    help="worker processes (default: min(2, CPUs)); the output does not depend on it")
     p.add_argument("--overwrite", action="store_true", help="replace an existing non-empty output folder")
+    p.add_argument("--vocabulary", choices=("core", "extended"), default="core",
+                   help="actions of random clips: core (the default corpus, 44 labels) or extended (core plus "
+                        "put down, elbow to knee and sneak; 47 labels, a different corpus for the same seed)")
     p.add_argument("--mirror", action="store_true", help="also write left/right mirrored copies M<id> (captions swapped)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or statistics")
     p.set_defaults(func=run)
@@ -41,8 +44,10 @@ def run(args) -> int:
     if out.is_dir() and any(out.iterdir()) and not args.overwrite:
         raise CoamdError(f"--out {out}: folder exists and is not empty (pass --overwrite to replace it)")
     t0 = time.perf_counter()
-    clips = generate_clips(args.clips, seed=args.seed, workers=args.workers, progress=not args.quiet)
-    stats = write_corpus(out, clips, seed=args.seed, overwrite=args.overwrite, mirrored=args.mirror)
+    clips = generate_clips(args.clips, seed=args.seed, workers=args.workers, progress=not args.quiet,
+                           vocabulary=args.vocabulary)
+    stats = write_corpus(out, clips, seed=args.seed, overwrite=args.overwrite, mirrored=args.mirror,
+                         vocabulary=args.vocabulary)
     dt = time.perf_counter() - t0
     if not args.quiet:
         print(_report(stats, out, dt))

@@ -1,5 +1,6 @@
 """Actions that lower the body: squat, lunge, sit down / stand up, kneel, lie down / get up, pick
-up from the floor and crawl on hands and knees (Foundation issue §5).
+up from the floor and crawl on hands and knees (Foundation issue §5); put something down on the floor
+(the "extended" vocabulary, issue 11).
 
 Feet stay planted through IK while the pelvis is keyframed; postures that end an action
 ("sit", "lie") are computed from the body alone so the next action starts from the same pose.
@@ -299,6 +300,16 @@ def _s_pick(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
 
 
 def _b_pick_up(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
+    return _hand_to_floor(body, style, p, rng, put=False)
+
+
+def _b_put_down(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
+    return _hand_to_floor(body, style, p, rng, put=True)
+
+
+def _hand_to_floor(body: Body, style: Style, p: dict, rng: np.random.Generator, put: bool) -> Pose:
+    """Bend (stoop or squat) until the hand(s) reach the floor. Picking up, the hand comes up held
+    in front (carrying); putting down, it is carried in front on the way down and hangs free after."""
     down = _u(rng, 0.9, 1.4) / style.tempo
     hold = _u(rng, 0.2, 0.5)
     squat = rng.random() < 0.5  # squat down (knees) or stoop (hips)
@@ -321,14 +332,17 @@ def _b_pick_up(body: Body, style: Style, p: dict, rng: np.random.Generator) -> P
     target = np.zeros((T, 2, 3))
     w_ik = np.zeros((T, 2))
     reach = window(t, t1 - 0.1, t2, 0.5 * down, 0.5 * down)
+    if put:  # carried from the start until the reach takes over
+        held, free = ramp(t, 0.0, 0.3), 1 - ramp(t, t1 - 0.35, t1)
+    else:  # held from the grasp until shortly after standing up
+        held, free = ramp(t, t2, t3), 1 - ramp(t, t3, t3 + 0.4)
     for s in hands:
         x = (1 if s == LEFT else -1) * (0.12 if p["hand"] == "both" else 0.2)
         target[:, s] = [x, 0.06, zt]
         w_ik[:, s] = reach
-        held = ramp(t, t2, t3)
-        pose.arm[:, s, 0] = style.arm_out + 0.5 * held * (1 - ramp(t, t3, t3 + 0.4))
-        pose.arm[:, s, 1] = np.pi / 2 - 1.2 * held * (1 - ramp(t, t3, t3 + 0.4))
-        pose.arm[:, s, 2] = style.elbow + 1.0 * held * (1 - ramp(t, t3, t3 + 0.4))
+        pose.arm[:, s, 0] = style.arm_out + 0.5 * held * free
+        pose.arm[:, s, 1] = np.pi / 2 - 1.2 * held * free
+        pose.arm[:, s, 2] = style.elbow + 1.0 * held * free
     pose.arm_target, pose.arm_ik = target, w_ik
     _knee_pole_out(pose, 0.3)
     clamp_reach(body, pose)
@@ -420,3 +434,4 @@ register("lie_down", _s_sit, _b_lie_down, ("lie down",), end="lie", weight=0.6, 
 register("get_up", _s_sit, _b_get_up, ("get up",), start="lie", weight=1.0, group="floor")
 register("pick_up", _s_pick, _b_pick_up, ("pick up",), weight=1.2, group="floor")
 register("crawl", _s_crawl, _b_crawl, ("crawl",), weight=0.6, group="floor")
+register("put_down", _s_pick, _b_put_down, ("put down",), weight=1.2, group="floor", vocabulary="extended")

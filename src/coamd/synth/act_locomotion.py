@@ -252,6 +252,35 @@ def _b_stumble(body: Body, style: Style, p: dict, rng: np.random.Generator) -> P
     return pose
 
 
+# ------------------------------------------------------------------ sneaking ("extended" vocabulary)
+def _s_sneak(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
+    P = Params(rng, fixed)
+    P.choice("first", SIDES)
+    _duration(P, budget, 1.2, 4.0)
+    return P.done()
+
+
+def _b_sneak(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
+    """Slow, crouched, careful steps: bent knees, high lifted feet set down toes first, trunk bent
+    forward, arms bent in front and nearly still."""
+    gp = GaitParams(speed=_u(rng, 0.3, 0.6) * style.tempo, cadence=_u(rng, 0.9, 1.4), duty=0.7,
+                    duration=p["duration"], clearance=_u(rng, 0.1, 0.18), heel=0.05, toe_up=-0.15,
+                    knee=_u(rng, 0.8, 1.2), bob=0.008, sway=0.015, pelvis_yaw=0.04, lean=0.0,
+                    arm_swing=_u(rng, 0.02, 0.1), arm_out=0.15, elbow=_u(rng, 0.9, 1.6), elbow_swing=0.05,
+                    width=_u(rng, 0.9, 1.2), first=LEFT if p["first"] == "left" else RIGHT)
+    pose = gait(body, style, gp)
+    t = times(pose.T)
+    crouch = window(t, 0.0, t[-1], 0.4, 0.4)
+    lean = _u(rng, 0.2, 0.45)
+    pose.pitch = pose.pitch + 0.5 * lean * crouch
+    pose.spine[:, 0] += 0.5 * lean * crouch
+    pose.neck[:, 0] -= 0.6 * lean * crouch
+    for s in (LEFT, RIGHT):
+        pose.arm[:, s, 0] += 0.35 * crouch
+    pose.info["facts"] = {"steps": pose.info["steps"]}
+    return pose
+
+
 register("walk", _s_walk, _b_walk, ("walk",), weight=2.6, group="locomotion")
 register("walk_backward", _s_walk_backward, _b_walk_backward, ("backwards walk",), weight=1.2, group="locomotion")
 register("walk_sideways", _s_walk_sideways, _b_walk_sideways, ("sideways walk",), weight=1.0, group="locomotion")
@@ -265,3 +294,4 @@ register("turn", _s_turn, _b_turn, ("turn",), weight=1.2, group="locomotion")
 register("spin", _s_spin, _b_spin, ("spin",), weight=0.8, group="locomotion")
 register("march", _s_march, _b_march, ("march",), weight=0.7, group="locomotion")
 register("stumble", _s_stumble, _b_stumble, ("stumble",), weight=0.7, group="locomotion")
+register("sneak", _s_sneak, _b_sneak, ("sneak",), weight=1.0, group="locomotion", vocabulary="extended")

@@ -356,6 +356,71 @@ def _b_stand(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pos
     return pose
 
 
+# ------------------------------------------------------------------ elbow to knee ("extended" vocabulary)
+ARM_FWD, ARM_SIDE, ARM_BEND, ARM_ROLL = 0.4, 1.2, 2.7, 1.2
+TOUCH_FWD, TOUCH_SIDE, TRUNK_FLEX, TRUNK_TWIST = 1.3, 0.4, 1.0, 1.2
+def _s_elbow_knee(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
+    P = Params(rng, fixed)
+    P.choice("first", SIDES)  # the elbow of the first touch
+    P.integer("count", 2, max(2, min(8, int((budget - 0.8) / 1.0))))
+    return P.done()
+
+
+def _b_elbow_knee(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
+    """Standing cross crunches: hands at the head, elbows out; each repetition lifts one knee and
+    twists and bends the trunk so that the opposite elbow comes down to it; sides alternate."""
+    n = p["count"]
+    d = _u(rng, 0.8, 1.15) / style.tempo
+    shift = 0.45
+    T = int(np.ceil((shift + n * d + 0.7) * FPS))
+    t = times(T)
+    pose = neutral(body, style, T)
+    elbow0 = LEFT if p["first"] == "left" else RIGHT
+    lift = {LEFT: np.zeros(T), RIGHT: np.zeros(T)}
+    free = {LEFT: np.zeros(T), RIGHT: np.zeros(T)}
+    twist, bend, side = np.zeros(T), np.zeros(T), np.zeros(T)
+    touch = {LEFT: np.zeros(T), RIGHT: np.zeros(T)}  # the elbow that comes down to the knee
+    depth = _u(rng, 0.8, 1.1)
+    for i in range(n):
+        e = elbow0 if i % 2 == 0 else 1 - elbow0
+        k = 1 - e  # the knee of the other side comes up
+        t0 = shift + i * d
+        b = window(t, t0 + 0.3 * d, t0 + 0.55 * d, 0.3 * d, 0.4 * d)
+        lift[k] = np.maximum(lift[k], b)
+        touch[e] = np.maximum(touch[e], b)
+        free[k] = np.maximum(free[k], window(t, t0 + 0.1 * d, t0 + 0.9 * d, 0.1 * d, 0.1 * d))
+        sgn = 1.0 if e == RIGHT else -1.0  # trunk turns towards the lifted knee
+        twist += sgn * b
+        bend += b
+        side += (1.0 if k == LEFT else -1.0) * b
+    hands = window(t, 0.1, t[-1] - 0.1, 0.35, 0.35)
+    for s in (LEFT, RIGHT):
+        _leg_free(pose, s, free[s])
+        pose.leg[:, s, 0] = 1.6 * depth * lift[s]
+        pose.leg[:, s, 1] = 0.0
+        pose.leg[:, s, 2] = style.knee + (1.9 - style.knee) * lift[s]
+        pose.leg[:, s, 3] = -0.3 * lift[s]
+        fwd = ARM_FWD + (TOUCH_FWD - ARM_FWD) * touch[s]
+        out = ARM_SIDE + (TOUCH_SIDE - ARM_SIDE) * touch[s]
+        e, az = sagittal(fwd * hands, style.arm_out * (1 - hands) + out * hands)
+        pose.arm[:, s, 0], pose.arm[:, s, 1] = e, az
+        pose.arm[:, s, 2] = style.elbow + (ARM_BEND - style.elbow) * hands
+        pose.arm[:, s, 3] = 0.3 + (ARM_ROLL - 0.3) * hands
+    stand = lift[RIGHT] - lift[LEFT]  # + while the right knee is up
+    pose.root[:, 0] += -stand * body.hip_width * style.stance * 0.6  # over the standing foot
+    pose.roll += 0.08 * stand
+    pose.spine[:, 0] += TRUNK_FLEX * depth * bend
+    pose.spine[:, 2] += TRUNK_TWIST * twist
+    pose.spine[:, 1] += 0.15 * side
+    pose.neck[:, 0] -= 0.25 * bend
+    pose.pitch += 0.12 * bend
+    contact = np.ones((T, 2), dtype=bool)
+    for s in (LEFT, RIGHT):
+        contact[:, s] = free[s] < 1e-3
+    pose.info["contact"] = contact
+    return pose
+
+
 register("kick", _s_kick, _b_kick, lambda p: ("side kick",) if p["kind"] == "side" else ("kick",), weight=1.5,
          group="special")
 register("spin_kick", _s_spin_kick, _b_spin_kick, ("spin", "kick"), weight=0.5, group="special")
@@ -364,3 +429,5 @@ register("backflip", _s_backflip, _b_backflip, ("backflip",), weight=0.5, group=
 register("roll", _s_roll, _b_roll, ("roll",), weight=0.5, group="special")
 register("dance", _s_dance, _b_dance, ("dance",), weight=1.2, group="special")
 register("stand", _s_stand, _b_stand, ("stand",), weight=0.6, group="idle")
+register("elbow_to_knee", _s_elbow_knee, _b_elbow_knee, ("elbow to knee",), weight=1.0, group="special",
+         vocabulary="extended")

@@ -19,7 +19,7 @@ from ..skeleton import SMPL22, canonicalize, forward_kinematics
 from ..skeleton.rotations import matrix_to_quat, quat_to_matrix
 from .body import Body, make_body, sample_body, sample_style
 from .captions import Caption, make_captions
-from .library import ACTIONS, SpecError
+from .library import ACTIONS, VOCABULARIES, SpecError, check_vocabulary
 from .rig import pose_to_local, ry
 
 MIN_FRAMES, MAX_FRAMES = 40, 196
@@ -74,13 +74,15 @@ def _normalise_spec(spec) -> ClipSpec | None:
     raise SpecError(f"spec must be a ClipSpec, a list of actions or an action name, got {type(spec).__name__}")
 
 
-def _plan(rng: np.random.Generator) -> list[str]:
-    """Random action names with consistent postures."""
+def _plan(rng: np.random.Generator, vocabulary: str = "core") -> list[str]:
+    """Random action names with consistent postures, from the actions of ``vocabulary``."""
     n = int(rng.choice(3, p=N_ACTIONS_P)) + 1
     names: list[str] = []
     state = "stand"
+    allowed = VOCABULARIES[vocabulary]
     for i in range(n):
-        cands = [a for a in ACTIONS.values() if a.start == state and (not names or a.name != names[-1])]
+        cands = [a for a in ACTIONS.values() if a.start == state and (not names or a.name != names[-1])
+                 and a.vocabulary in allowed]
         w = np.array([a.weight for a in cands])
         a = cands[int(rng.choice(len(cands), p=w / w.sum()))]
         names.append(a.name)
@@ -89,11 +91,14 @@ def _plan(rng: np.random.Generator) -> list[str]:
 
 
 def synthesize_clip(rng: np.random.Generator, spec: ClipSpec | list | str | None = None,
-                    body: Body | None = None) -> Clip:
+                    body: Body | None = None, vocabulary: str = "core") -> Clip:
     """One clip of 40-196 frames (canonical SMPL-22, 20 fps) with 3 captions and its labels.
 
-    ``spec`` fixes the actions (and any of their parameters); None draws everything from ``rng``.
+    ``spec`` fixes the actions (and any of their parameters); None draws everything from ``rng``,
+    the actions from ``vocabulary`` ("core": the default corpus; "extended": core plus the actions
+    of `coamd.synth.act_extended`). A spec may name any registered action.
     """
+    check_vocabulary(vocabulary)
     spec = _normalise_spec(spec)
     if body is None:
         body = make_body(spec.height) if spec is not None and spec.height else sample_body(rng)
@@ -107,7 +112,7 @@ def synthesize_clip(rng: np.random.Generator, spec: ClipSpec | list | str | None
                 raise SpecError(f"spec: unknown action {name!r} (known: {', '.join(sorted(ACTIONS))})")
         _check_postures([n for n, _ in requested])
     for attempt in range(6):
-        names = [n for n, _ in requested] if requested else _plan(rng)
+        names = [n for n, _ in requested] if requested else _plan(rng, vocabulary)
         fixed = [p for _, p in requested] if requested else [{} for _ in names]
         budget = MAX_FRAMES / FPS * (0.9 if attempt == 0 else 0.6 / attempt)
         instances, poses = [], []

@@ -37,7 +37,8 @@ from ..atomic import atomic_dir
 from ..skeleton import SMPL22, mirror
 from .captions import Caption
 from .compose import Clip, synthesize_clip
-from .labels import LABELS, annotation, label_map_text
+from .labels import annotation, label_map_text, labels_of
+from .library import check_vocabulary
 from .postag import tokens_string
 
 GENERATOR_VERSION = "1.0.0"
@@ -49,16 +50,21 @@ def clip_rng(seed: int, index: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), int(index)])
 
 
-def _one(args: tuple[int, int]) -> Clip:
-    seed, index = args
-    return synthesize_clip(clip_rng(seed, index))
+def _one(args: tuple[int, int, str]) -> Clip:
+    seed, index, vocabulary = args
+    return synthesize_clip(clip_rng(seed, index), vocabulary=vocabulary)
 
 
-def generate_clips(n: int, seed: int = 0, workers: int = 1, progress: bool = False) -> Iterator[Clip]:
-    """Clips 0..n-1 of the corpus for ``seed``, in order (``workers`` > 1 uses processes)."""
+def generate_clips(n: int, seed: int = 0, workers: int = 1, progress: bool = False,
+                   vocabulary: str = "core") -> Iterator[Clip]:
+    """Clips 0..n-1 of the corpus for ``seed``, in order (``workers`` > 1 uses processes).
+
+    ``vocabulary`` "extended" also draws the actions of `coamd.synth.act_extended` (a different
+    corpus for the same seed; "core", the default, is the corpus of generator 1.0.0)."""
     from tqdm import tqdm
 
-    jobs = [(seed, i) for i in range(n)]
+    check_vocabulary(vocabulary)
+    jobs = [(seed, i, vocabulary) for i in range(n)]
     bar = tqdm(total=n, desc="synthesising", unit="clip", disable=not progress, dynamic_ncols=True)
     try:
         if workers <= 1:
@@ -134,12 +140,15 @@ def _ids_text(ids: list[str]) -> str:
 
 
 def write_corpus(out_dir: str | Path, clips: Iterable[Clip], seed: int, overwrite: bool = False,
-                 mirrored: bool = False) -> dict:
+                 mirrored: bool = False, vocabulary: str = "core") -> dict:
     """Write ``clips`` (in order; ids 000000, 000001, ...) as a HumanML3D-layout folder, atomically.
 
     With ``mirrored`` every clip also gets a left/right mirror ``M<id>`` (captions swapped) in
-    the same split. Returns the statistics also stored in ``corpus.json``.
+    the same split. ``vocabulary`` (that of the clips) sets the label map: the 44 core labels, or
+    those plus the extended ones. Returns the statistics also stored in ``corpus.json``.
     """
+    check_vocabulary(vocabulary)
+    label_names = labels_of(vocabulary)
     out_dir = Path(out_dir)
     actions = Counter()
     labels = Counter()
@@ -180,7 +189,7 @@ def write_corpus(out_dir: str | Path, clips: Iterable[Clip], seed: int, overwrit
         for name, lst in splits.items():
             (tmp / f"{name}.txt").write_text(_ids_text(lst), encoding="utf-8")
         (tmp / "all.txt").write_text(_ids_text(everything), encoding="utf-8")
-        (tmp / "label_map.txt").write_text(label_map_text(), encoding="utf-8")
+        (tmp / "label_map.txt").write_text(label_map_text(vocabulary), encoding="utf-8")
         (tmp / "annotations_actions_400.json").write_text(
             json.dumps(annotations, sort_keys=True, separators=(",", ":")), encoding="utf-8")
         stats = {
@@ -189,11 +198,13 @@ def write_corpus(out_dir: str | Path, clips: Iterable[Clip], seed: int, overwrit
             "hours": round(frames / 20.0 / 3600.0, 4), "fps": 20.0, "skeleton": "smpl22",
             "splits": {k: len(v) for k, v in splits.items()},
             "clips_per_action": dict(sorted(actions.items())),
-            "clips_per_label": {k: labels.get(k, 0) for k in LABELS},
+            "clips_per_label": {k: labels.get(k, 0) for k in label_names},
             "action_sequences": len(combos),
             "compositional_rule": f"unordered action pair {{a, b}} held out iff crc32('a+b', names sorted) % "
                                   f"{HELDOUT_MODULUS} == 0; clips containing one are test-only",
         }
+        if vocabulary != "core":  # (the core corpus's files stay byte-identical to generator 1.0.0's)
+            stats["vocabulary"] = vocabulary
         (tmp / "corpus.json").write_text(json.dumps(stats, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         (tmp / "SYNTH.md").write_text(_readme(stats), encoding="utf-8")
     return stats
@@ -202,7 +213,9 @@ def write_corpus(out_dir: str | Path, clips: Iterable[Clip], seed: int, overwrit
 def _readme(stats: dict) -> str:
     return (
         "# coamd procedural motion corpus\n\n"
-        f"Made by `coamd data synth` (generator {stats['version']}, seed {stats['seed']}): {stats['clips']} clips, "
+        f"Made by `coamd data synth` (generator {stats['version']}, seed {stats['seed']}"
+        + (f", vocabulary {stats['vocabulary']}" if "vocabulary" in stats else "")
+        + f"): {stats['clips']} clips, "
         f"{stats['files']} motion files, {stats['hours']:.2f} hours at 20 fps.\n\n"
         "Every motion is synthetic: parametric actions on the SMPL-22 skeleton (forward kinematics of joint "
         "rotations with per-subject body proportions), 1-3 actions per clip with blended transitions, three "

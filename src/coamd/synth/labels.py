@@ -16,7 +16,10 @@ LABELS: tuple[str, ...] = (
     "side stretch", "wave", "clap", "arms raise", "arm raise", "arm circles", "punch", "kick", "side kick",
     "throw", "cartwheel", "backflip", "roll", "dance", "stand",
 )
-LABEL_INDEX: dict[str, int] = {name: i for i, name in enumerate(LABELS)}
+# labels of the "extended" vocabulary's actions (`act_extended`), after the 44 so every core index is kept
+EXTENDED_LABELS: tuple[str, ...] = ("put down", "elbow to knee", "sneak")
+ALL_LABELS: tuple[str, ...] = LABELS + EXTENDED_LABELS
+LABEL_INDEX: dict[str, int] = {name: i for i, name in enumerate(ALL_LABELS)}
 
 # label -> words (lower case, matched as word prefixes) of which a caption naming it uses one
 LABEL_KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -64,12 +67,20 @@ LABEL_KEYWORDS: dict[str, tuple[str, ...]] = {
     "roll": ("roll", "somersault"),
     "dance": ("danc",),
     "stand": ("stand", "wait", "stay"),
+    "put down": ("put", "set", "lower"),
+    "elbow to knee": ("elbow", "crunch"),
+    "sneak": ("sneak", "creep", "stealth"),
 }
 
 
-def label_map_text() -> str:
+def labels_of(vocabulary: str = "core") -> tuple[str, ...]:
+    """The label map of a corpus made with ``vocabulary`` ("core": the 44 labels; "extended": 47)."""
+    return ALL_LABELS if vocabulary == "extended" else LABELS
+
+
+def label_map_text(vocabulary: str = "core") -> str:
     """``label_map.txt`` contents: one label per line."""
-    return "".join(f"{name}\n" for name in LABELS)
+    return "".join(f"{name}\n" for name in labels_of(vocabulary))
 
 
 def annotation(captions, num_frames: int, fps: float = 20.0, source: str = "coamd-synth") -> dict:

@@ -40,18 +40,33 @@ class ActionDef:
     end: str = "stand"
     weight: float = 1.0  # relative frequency in random clips
     group: str = "other"
+    vocabulary: str = "core"  # "core": the default corpus; "extended": only in `--vocabulary extended` corpora
 
 
 ACTIONS: dict[str, ActionDef] = {}
 
+# corpus vocabularies -> the action vocabularies a random clip draws from. "core" is the default corpus
+# (unchanged since generator 1.0.0); "extended" adds actions of real captured motion that the core corpus
+# lacks (putting something down, elbow-to-knee crunches, sneaking; issue 11), labelled after the 44.
+VOCABULARIES: dict[str, tuple[str, ...]] = {"core": ("core",), "extended": ("core", "extended")}
+
+
+def check_vocabulary(vocabulary: str) -> str:
+    if vocabulary not in VOCABULARIES:
+        raise SpecError(f"vocabulary {vocabulary!r} is not one of {sorted(VOCABULARIES)}")
+    return vocabulary
+
 
 def register(name: str, sample: SampleFn, build: BuildFn, labels: LabelFn | tuple[str, ...], *,
-             start: str = "stand", end: str = "stand", weight: float = 1.0, group: str = "other") -> ActionDef:
+             start: str = "stand", end: str = "stand", weight: float = 1.0, group: str = "other",
+             vocabulary: str = "core") -> ActionDef:
     """Add an action to `ACTIONS` (a name may be registered once)."""
     if name in ACTIONS:
         raise ValueError(f"action {name!r} is registered twice")
+    if vocabulary not in VOCABULARIES:
+        raise ValueError(f"action {name!r}: unknown vocabulary {vocabulary!r}")
     fn = labels if callable(labels) else (lambda p, _l=tuple(labels): _l)
-    ACTIONS[name] = ActionDef(name, sample, build, fn, start, end, weight, group)
+    ACTIONS[name] = ActionDef(name, sample, build, fn, start, end, weight, group, vocabulary)
     return ACTIONS[name]
 
 

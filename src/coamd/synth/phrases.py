@@ -251,6 +251,13 @@ def pick_up(p, f) -> Phrases:
             for w in [f"with {x}" for x in _hand(h)]]
 
 
+def put_down(p, f) -> Phrases:
+    h = p["hand"]
+    return [(_join(t, w), "put down") for t in ("<put> something down on the floor", "<bend> down and <put> an object on the ground",
+                                                "<set> an item down on the ground", "<lower> something to the floor and <put> it down")
+            for w in [f"with {x}" for x in _hand(h)]]
+
+
 def reach_up(p, f) -> Phrases:
     h = p["hand"]
     out = [(f"<reach> up high with {x}", "reach up") for x in _hand(h)]
@@ -394,6 +401,25 @@ def dance(p, f) -> Phrases:
     out = [(f"<dance> {e}", "dance") for e in extra]
     out += [("<dance>", "dance"), ("<do> a little dance", "dance"), (f"<do> a dance {extra[0]}", "dance")]
     return out
+
+
+def sneak(p, f) -> Phrases:
+    first = p["first"]
+    return [(t, "sneak forward") for t in (
+        "<sneak> forward", "<sneak> forward quietly", "<creep> forward carefully with bent knees",
+        "<sneak> forward on <poss> toes", f"<sneak> forward, leading with the {first} foot",
+        f"<creep> forward on <poss> toes, {first} foot first", "<walk> forward stealthily in a crouch")]
+
+
+def elbow_to_knee(p, f) -> Phrases:
+    first, other = p["first"], "right" if p["first"] == "left" else "left"
+    tm = TIMES.get(p["count"], f"{p['count']} times")
+    return [(t, "elbow to knee") for t in (
+        f"<touch> <poss> {first} elbow to <poss> {other} knee, then <alternate> sides",
+        "<bring> each elbow to the opposite knee, alternating sides",
+        f"<do> standing cross crunches {tm}, {first} elbow first",
+        f"<touch> each elbow to the opposite knee {tm}",
+        "<lift> <poss> knees and <twist> to touch them with the opposite elbow")]
 
 
 def stand(p, f) -> Phrases:

@@ -41,6 +41,7 @@ RANDOM_FUNCS = {
     "pad_idle": lambda x, r: A.pad_idle(x, r),
     "rotate_yaw_random": lambda x, r: A.rotate_yaw_random(x, r),
     "sensor_noise": lambda x, r: A.sensor_noise(x, r),
+    "lean_trunk": lambda x, r: A.lean_trunk(x, float(r.uniform(-0.4, 0.4))),
     "all": lambda x, r: A.MotionAugment.from_string("all=1")(x, r)[0],
 }
 
@@ -148,6 +149,45 @@ def test_motion_augment_from_string_and_mirror_flag():
     np.testing.assert_array_equal(y, _motion())                          # all off: unchanged
     with pytest.raises(ValueError, match="unknown key"):
         A.MotionAugment.from_string("warpp=1")
+
+
+def test_lean_trunk_bends_the_upper_body_forward_only():
+    from coamd.synth import synthesize_clip
+
+    x = synthesize_clip(np.random.default_rng(1), [("wave", {"hand": "right"})]).joints  # faces +Z at the start
+    y = A.lean_trunk(x, 0.4)
+    np.testing.assert_allclose(_bones(y), _bones(x), atol=1e-5)                 # rigid: bone lengths kept
+    lower = [j for j in range(22) if j not in A.UPPER_BODY]
+    np.testing.assert_allclose(y[:, lower], x[:, lower], atol=1e-5)            # pelvis, spine1, legs stay
+    head = 15
+    assert y[0, head, 2] - x[0, head, 2] > 0.15                               # the head moves forward ...
+    assert y[0, head, 1] < x[0, head, 1] - 0.02                                # ... and down
+    back = A.lean_trunk(x, -0.4)
+    assert back[0, head, 2] < x[0, head, 2] - 0.15
+    np.testing.assert_allclose(A.lean_trunk(x, 0.0), x, atol=1e-6)
+
+
+def test_motion_augment_body_size_range_and_lean():
+    x = _motion()
+    small = A.MotionAugment.from_string("bones=1,scale_min=0.7,scale_max=0.72")
+    heights = [small(x, np.random.default_rng(s))[0][:, :, 1].max() for s in range(5)]
+    assert max(heights) < 0.72 * 1.1 * 1.1 * x[:, :, 1].max() + 1e-6
+    lean = A.MotionAugment.from_string("lean=1,lean_max=0.3")
+    assert lean.active and lean.lean_max == 0.3
+    a, _ = lean(x, np.random.default_rng(4))
+    b, _ = lean(x, np.random.default_rng(4))
+    np.testing.assert_array_equal(a, b)                                       # deterministic for a seed
+    # a recipe without the new keys augments exactly as before (no extra random draws)
+    old = A.MotionAugment.from_string("placement=1,bones=1,warp=1,mirror=0.5")
+    ref = np.random.default_rng(9)
+    y, m = old(x, np.random.default_rng(9))
+    z = A.replace_joints(x, ref) if ref.random() < 1 else x
+    z = A.scale_bones(z, A.bone_scales(ref)) if ref.random() < 1 else z
+    z = A.time_warp(z, ref, max_frames=None) if ref.random() < 1 else z
+    ref.random(size=4)                                                        # crop, idle, yaw, noise: off
+    flip = ref.random() < 0.5
+    assert m == flip
+    np.testing.assert_allclose(y, A.mirror_motion(z) if flip else z, atol=1e-6)
 
 
 # ------------------------------------------------------------------------ the MAR training set

@@ -14,6 +14,7 @@ and their joints are noisier (2.5-4x the corpus jerk).
   spine joints re-placed along the pelvis→neck chain, head/neck placement.
 - `scale_bones`: bone lengths scaled along their directions from the root outward (skeleton stays
   connected; symmetric by default, one factor per limb group and a global one).
+- `lean_trunk`: the upper body bent forward about spine1 (posture; bone lengths kept).
 - `time_warp`: speed change and a smooth monotone warp, resampled by linear interpolation.
 - `mirror_motion` / `mirror_caption_text`: left/right mirror of the motion and its text.
 - `random_crop`, `pad_idle`: sub-windows and held (slightly drifting) still frames at the ends.
@@ -174,6 +175,40 @@ def scale_bones(x: np.ndarray, scales: np.ndarray | float) -> np.ndarray:
     return _refloor(out).astype(np.float32)
 
 
+# ---------------------------------------------------------------------------- posture
+def _subtree(joint: int) -> list[int]:
+    """``joint`` and every joint below it in the kinematic tree."""
+    out = [joint]
+    for j, p in enumerate(PARENTS):                                            # parents come first
+        if p in out:
+            out.append(j)
+    return out
+
+
+UPPER_BODY = tuple(_subtree(SPINE2))                                          # spine2 and all above it
+
+
+def lean_trunk(x: np.ndarray, angle: float) -> np.ndarray:
+    """Bend the upper body forward by ``angle`` radians (backward if negative): the joints from spine2
+    up (spine, neck, head, arms) turn rigidly about spine1 around the body's left-right axis (hip to
+    hip, horizontal, per frame). Bone lengths are kept; pelvis and legs do not move. Real subjects
+    stand and move with far more trunk lean than the corpus (docs/domain_gap.md section 2: HDM05
+    median 14 deg, corpus 4 deg), and a stooped gesture is not a bow."""
+    x = _as_motion(x).astype(np.float64)
+    lateral = x[:, LHIP] - x[:, RHIP]
+    lateral[:, 1] = 0.0
+    k = lateral / np.maximum(np.linalg.norm(lateral, axis=-1, keepdims=True), 1e-9)   # (T, 3), Y-free
+    pivot = x[:, SPINE1:SPINE1 + 1]
+    v = x[:, list(UPPER_BODY)] - pivot
+    c, s = np.cos(angle), np.sin(angle)
+    kk = k[:, None, :]
+    # Rodrigues about +lateral (left): +angle turns up towards the facing direction
+    rot = v * c + np.cross(kk, v) * s + kk * np.sum(kk * v, axis=-1, keepdims=True) * (1.0 - c)
+    out = x.copy()
+    out[:, list(UPPER_BODY)] = pivot + rot
+    return _refloor(out).astype(np.float32)
+
+
 # ---------------------------------------------------------------------------- time
 def resample_at(x: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """Linear interpolation of (T, ...) at fractional frame ``positions`` (N,)."""
@@ -289,7 +324,8 @@ def sensor_noise(x: np.ndarray, rng: np.random.Generator, jitter: float = 0.0015
 class MotionAugment:
     """Probabilities/strengths of each augmentation; ``__call__`` applies them to one clip.
 
-    Order: placement → bone scaling → time warp → crop → idle padding → yaw → noise → mirror.
+    Order: placement → bone scaling → trunk lean → time warp → crop → idle padding → yaw → noise →
+    mirror. (A lean probability of 0 draws nothing, so recipes without it augment as before.)
     Returns the motion (at most ``max_frames`` frames) and whether it was mirrored (the caller
     mirrors the caption/label then).
     """
@@ -305,6 +341,10 @@ class MotionAugment:
     noise: float = 0.0          # probability of sensor noise
     mirror: float = 0.0         # probability of mirroring
     max_frames: int = 196
+    scale_min: float = 0.88     # range of the global body-size factor of bone scaling
+    scale_max: float = 1.12
+    lean: float = 0.0           # probability of a forward trunk lean U(0, lean_max) radians
+    lean_max: float = 0.45
 
     @classmethod
     def from_string(cls, spec: str) -> MotionAugment:
@@ -315,7 +355,7 @@ class MotionAugment:
             key, _, value = part.partition("=")
             key = key.strip()
             if key == "all":
-                for name in ("placement", "bones", "warp", "crop", "idle", "yaw", "noise", "mirror"):
+                for name in ("placement", "bones", "warp", "crop", "idle", "yaw", "noise", "mirror", "lean"):
                     kw[name] = float(value)
             elif key in known:
                 kw[key] = int(value) if key == "max_frames" else float(value)
@@ -326,7 +366,7 @@ class MotionAugment:
     @property
     def active(self) -> bool:
         return any(getattr(self, n) > 0 for n in ("placement", "bones", "warp", "crop", "idle", "yaw", "noise",
-                                                      "mirror"))
+                                                      "mirror", "lean"))
 
     def __call__(self, x: np.ndarray, rng: np.random.Generator, allow_short_crop: bool = True
                  ) -> tuple[np.ndarray, bool]:
@@ -334,7 +374,9 @@ class MotionAugment:
         if rng.random() < self.placement:
             x = replace_joints(x, rng)
         if rng.random() < self.bones:
-            x = scale_bones(x, bone_scales(rng))
+            x = scale_bones(x, bone_scales(rng, (self.scale_min, self.scale_max)))
+        if self.lean > 0 and rng.random() < self.lean:
+            x = lean_trunk(x, float(rng.uniform(0.0, self.lean_max)))
         if rng.random() < self.warp:
             x = time_warp(x, rng, max_frames=None)
         if rng.random() < self.crop:
@@ -354,6 +396,6 @@ class MotionAugment:
         return np.asarray(x, dtype=np.float32), mirrored
 
 
-__all__ = ["BONE_GROUPS", "MotionAugment", "PlacementRanges", "bone_scales", "mirror_caption_text", "mirror_label",
+__all__ = ["BONE_GROUPS", "MotionAugment", "PlacementRanges", "bone_scales", "lean_trunk", "mirror_caption_text", "mirror_label",
            "mirror_motion", "pad_idle", "random_crop", "replace_joints", "resample_at", "rotate_yaw_random",
            "scale_bones", "sensor_noise", "time_warp"]

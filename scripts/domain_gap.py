@@ -243,6 +243,9 @@ def cmd_sensitivity(args) -> None:
         "yaw 20 deg": lambda x, r: A.rotate_yaw_random(x, _Fixed(1.0), 20.0),
         "sensor noise": lambda x, r: A.sensor_noise(x, r, jitter=0.0015, drift=0.01),
         "mirror": lambda x, r: A.mirror_motion(x),
+        # added in the fourth pass (section 8): posture and body size of the real sets (section 2)
+        "trunk lean 0.3 rad": lambda x, r: A.lean_trunk(x, 0.3),
+        "body x0.83 (Bandai height)": lambda x, r: A.scale_bones(x, 0.83),
     }
     out = {}
     for name, f in variants.items():

@@ -111,3 +111,24 @@ def test_extended_corpus_files_and_cli(tmp_path):
     # a core corpus keeps the 44 labels and does not record a vocabulary (its files are those of 1.0.0)
     core = write_corpus(tmp_path / "core", generate_clips(20, seed=4), seed=4)
     assert "vocabulary" not in core and (tmp_path / "core" / "label_map.txt").read_text().splitlines() == list(LABELS)
+
+
+def test_broad_styles_widen_bodies_and_postures_but_not_the_core_corpus(tmp_path):
+    from coamd.synth import sample_body, sample_style
+
+    core = [sample_style(np.random.default_rng(s)) for s in range(200)]
+    broad = [sample_style(np.random.default_rng(s), "broad") for s in range(200)]
+    assert max(s.posture for s in core) <= 0.08 and max(s.posture for s in broad) > 0.3
+    assert max(s.knee for s in broad) > 0.25 and min(s.tempo for s in broad) < 0.8
+    heights = [sample_body(np.random.default_rng(s), "broad").height for s in range(200)]
+    assert min(heights) < 1.4 and min(sample_body(np.random.default_rng(s)).height for s in range(200)) >= 1.5
+    a, b = clip(None, seed=7), clip(None, seed=7, styles="broad")
+    assert not np.array_equal(a.joints[:5], b.joints[:5])
+    with pytest.raises(ValueError, match="styles 'wild'"):
+        clip(None, styles="wild")
+    out = tmp_path / "broad"
+    assert main(["data", "synth", "--out", str(out), "--clips", "30", "--workers", "1", "--styles", "broad",
+                 "--quiet"]) == 0
+    stats = json.loads((out / "corpus.json").read_text())
+    assert stats["styles"] == "broad" and "vocabulary" not in stats
+    assert "styles broad" in (out / "SYNTH.md").read_text()

@@ -24,6 +24,9 @@ def register(sub) -> None:
     p.add_argument("--vocabulary", choices=("core", "extended"), default="core",
                    help="actions of random clips: core (the default corpus, 44 labels) or extended (core plus "
                         "put down, elbow to knee and sneak; 47 labels, a different corpus for the same seed)")
+    p.add_argument("--styles", choices=("core", "broad"), default="core",
+                   help="bodies and habits of random clips: core (the default corpus) or broad (smaller people, "
+                        "stooped/crouched postures, wider tempi; a different corpus for the same seed)")
     p.add_argument("--mirror", action="store_true", help="also write left/right mirrored copies M<id> (captions swapped)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or statistics")
     p.set_defaults(func=run)
@@ -45,9 +48,9 @@ def run(args) -> int:
         raise CoamdError(f"--out {out}: folder exists and is not empty (pass --overwrite to replace it)")
     t0 = time.perf_counter()
     clips = generate_clips(args.clips, seed=args.seed, workers=args.workers, progress=not args.quiet,
-                           vocabulary=args.vocabulary)
+                           vocabulary=args.vocabulary, styles=args.styles)
     stats = write_corpus(out, clips, seed=args.seed, overwrite=args.overwrite, mirrored=args.mirror,
-                         vocabulary=args.vocabulary)
+                         vocabulary=args.vocabulary, styles=args.styles)
     dt = time.perf_counter() - t0
     if not args.quiet:
         print(_report(stats, out, dt))

@@ -148,10 +148,18 @@ def make_body(height: float, proportions: dict[str, float] | None = None) -> Bod
     return Body(offsets=offsets, height=float(height))
 
 
-def sample_body(rng: np.random.Generator) -> Body:
-    """A random adult: height ~ N(1.72, 0.10) truncated to 1.50-1.95 m, varied proportions."""
-    height = float(np.clip(rng.normal(1.72, 0.10), *HEIGHT_RANGE))
-    props = {g: float(np.clip(1.0 + rng.normal(0.0, sd), 1 - 2.5 * sd, 1 + 2.5 * sd)) for g, (_, sd) in _GROUPS.items()}
+def sample_body(rng: np.random.Generator, styles: str = "core") -> Body:
+    """A random adult: height ~ N(1.72, 0.10) truncated to 1.50-1.95 m, varied proportions. With
+    ``styles="broad"``, smaller people too (N(1.62, 0.15) truncated to 1.30-1.95 m; Bandai-Namco's actor
+    measures 1.30 m, docs/domain_gap.md) and proportions varying 1.5x as much."""
+    if styles == "broad":
+        height = float(np.clip(rng.normal(1.62, 0.15), HEIGHT_RANGE[0] - 0.2, HEIGHT_RANGE[1]))
+        spread = 1.5
+    else:
+        height = float(np.clip(rng.normal(1.72, 0.10), *HEIGHT_RANGE))
+        spread = 1.0
+    props = {g: float(np.clip(1.0 + rng.normal(0.0, sd * spread), 1 - 2.5 * sd * spread, 1 + 2.5 * sd * spread))
+             for g, (_, sd) in _GROUPS.items()}
     return make_body(height, props)
 
 
@@ -168,13 +176,18 @@ class Style:
     tempo: float = 1.0  # multiplies the speed of every action (0.85-1.15)
 
 
-def sample_style(rng: np.random.Generator) -> Style:
-    return Style(
-        stance=float(rng.uniform(0.8, 1.25)),
-        arm_out=float(rng.uniform(0.06, 0.2)),
-        elbow=float(rng.uniform(0.1, 0.35)),
-        posture=float(rng.uniform(-0.02, 0.08)),
-        knee=float(rng.uniform(0.02, 0.1)),
-        toe_out=float(rng.uniform(0.0, 0.2)),
-        tempo=float(rng.uniform(0.88, 1.12)),
-    )
+# per-clip habits: "core" (the default corpus) and "broad" (issue 11: the posture, knee bend, arm carriage
+# and tempo of real subjects vary far more: stooped elderly, bouncy children, wide or narrow stances)
+STYLE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
+    "core": {"stance": (0.8, 1.25), "arm_out": (0.06, 0.2), "elbow": (0.1, 0.35), "posture": (-0.02, 0.08),
+             "knee": (0.02, 0.1), "toe_out": (0.0, 0.2), "tempo": (0.88, 1.12)},
+    "broad": {"stance": (0.6, 1.45), "arm_out": (0.02, 0.3), "elbow": (0.1, 0.8), "posture": (-0.05, 0.45),
+              "knee": (0.02, 0.35), "toe_out": (-0.05, 0.35), "tempo": (0.7, 1.3)},
+}
+
+
+def sample_style(rng: np.random.Generator, styles: str = "core") -> Style:
+    """One clip's habits, each uniform in its `STYLE_RANGES[styles]` range."""
+    r = STYLE_RANGES[styles]
+    return Style(**{k: float(rng.uniform(*r[k])) for k in ("stance", "arm_out", "elbow", "posture", "knee",
+                                                           "toe_out", "tempo")})

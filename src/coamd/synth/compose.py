@@ -17,7 +17,7 @@ import numpy as np
 
 from ..skeleton import SMPL22, canonicalize, forward_kinematics
 from ..skeleton.rotations import matrix_to_quat, quat_to_matrix
-from .body import Body, make_body, sample_body, sample_style
+from .body import STYLE_RANGES, Body, make_body, sample_body, sample_style
 from .captions import Caption, make_captions
 from .library import ACTIONS, VOCABULARIES, SpecError, check_vocabulary
 from .rig import pose_to_local, ry
@@ -91,18 +91,22 @@ def _plan(rng: np.random.Generator, vocabulary: str = "core") -> list[str]:
 
 
 def synthesize_clip(rng: np.random.Generator, spec: ClipSpec | list | str | None = None,
-                    body: Body | None = None, vocabulary: str = "core") -> Clip:
+                    body: Body | None = None, vocabulary: str = "core", styles: str = "core") -> Clip:
     """One clip of 40-196 frames (canonical SMPL-22, 20 fps) with 3 captions and its labels.
 
     ``spec`` fixes the actions (and any of their parameters); None draws everything from ``rng``,
     the actions from ``vocabulary`` ("core": the default corpus; "extended": core plus the actions
-    of `coamd.synth.act_extended`). A spec may name any registered action.
+    of the "extended" vocabulary). A spec may name any registered action. ``styles`` "broad" draws
+    bodies and habits from the wider ranges of `coamd.synth.body` (smaller people, stooped or crouched
+    postures, slower and faster tempi).
     """
     check_vocabulary(vocabulary)
+    if styles not in STYLE_RANGES:
+        raise SpecError(f"styles {styles!r} is not one of {sorted(STYLE_RANGES)}")
     spec = _normalise_spec(spec)
     if body is None:
-        body = make_body(spec.height) if spec is not None and spec.height else sample_body(rng)
-    style = sample_style(rng)
+        body = make_body(spec.height) if spec is not None and spec.height else sample_body(rng, styles)
+    style = sample_style(rng, styles)
     requested = None
     if spec is not None:
         requested = [(a, {}) if isinstance(a, str) else (a.name, dict(a.params)) if isinstance(a, ActionInstance)

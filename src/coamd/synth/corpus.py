@@ -35,6 +35,7 @@ import numpy as np
 
 from ..atomic import atomic_dir
 from ..skeleton import SMPL22, mirror
+from .body import STYLE_RANGES
 from .captions import Caption
 from .compose import Clip, synthesize_clip
 from .labels import annotation, label_map_text, labels_of
@@ -50,21 +51,24 @@ def clip_rng(seed: int, index: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), int(index)])
 
 
-def _one(args: tuple[int, int, str]) -> Clip:
-    seed, index, vocabulary = args
-    return synthesize_clip(clip_rng(seed, index), vocabulary=vocabulary)
+def _one(args: tuple[int, int, str, str]) -> Clip:
+    seed, index, vocabulary, styles = args
+    return synthesize_clip(clip_rng(seed, index), vocabulary=vocabulary, styles=styles)
 
 
 def generate_clips(n: int, seed: int = 0, workers: int = 1, progress: bool = False,
-                   vocabulary: str = "core") -> Iterator[Clip]:
+                   vocabulary: str = "core", styles: str = "core") -> Iterator[Clip]:
     """Clips 0..n-1 of the corpus for ``seed``, in order (``workers`` > 1 uses processes).
 
-    ``vocabulary`` "extended" also draws the actions of `coamd.synth.act_extended` (a different
-    corpus for the same seed; "core", the default, is the corpus of generator 1.0.0)."""
+    ``vocabulary`` "extended" also draws the extended actions (put down, elbow to knee, sneak) and
+    ``styles`` "broad" wider bodies and habits: each a different corpus for the same seed; "core" for
+    both, the default, is the corpus of generator 1.0.0."""
     from tqdm import tqdm
 
     check_vocabulary(vocabulary)
-    jobs = [(seed, i, vocabulary) for i in range(n)]
+    if styles not in STYLE_RANGES:
+        raise ValueError(f"styles {styles!r} is not one of {sorted(STYLE_RANGES)}")
+    jobs = [(seed, i, vocabulary, styles) for i in range(n)]
     bar = tqdm(total=n, desc="synthesising", unit="clip", disable=not progress, dynamic_ncols=True)
     try:
         if workers <= 1:
@@ -140,12 +144,13 @@ def _ids_text(ids: list[str]) -> str:
 
 
 def write_corpus(out_dir: str | Path, clips: Iterable[Clip], seed: int, overwrite: bool = False,
-                 mirrored: bool = False, vocabulary: str = "core") -> dict:
+                 mirrored: bool = False, vocabulary: str = "core", styles: str = "core") -> dict:
     """Write ``clips`` (in order; ids 000000, 000001, ...) as a HumanML3D-layout folder, atomically.
 
     With ``mirrored`` every clip also gets a left/right mirror ``M<id>`` (captions swapped) in
     the same split. ``vocabulary`` (that of the clips) sets the label map: the 44 core labels, or
-    those plus the extended ones. Returns the statistics also stored in ``corpus.json``.
+    those plus the extended ones; ``styles`` (that of the clips) is recorded. Returns the statistics
+    also stored in ``corpus.json``.
     """
     check_vocabulary(vocabulary)
     label_names = labels_of(vocabulary)
@@ -205,6 +210,8 @@ def write_corpus(out_dir: str | Path, clips: Iterable[Clip], seed: int, overwrit
         }
         if vocabulary != "core":  # (the core corpus's files stay byte-identical to generator 1.0.0's)
             stats["vocabulary"] = vocabulary
+        if styles != "core":
+            stats["styles"] = styles
         (tmp / "corpus.json").write_text(json.dumps(stats, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         (tmp / "SYNTH.md").write_text(_readme(stats), encoding="utf-8")
     return stats
@@ -215,6 +222,7 @@ def _readme(stats: dict) -> str:
         "# coamd procedural motion corpus\n\n"
         f"Made by `coamd data synth` (generator {stats['version']}, seed {stats['seed']}"
         + (f", vocabulary {stats['vocabulary']}" if "vocabulary" in stats else "")
+        + (f", styles {stats['styles']}" if "styles" in stats else "")
         + f"): {stats['clips']} clips, "
         f"{stats['files']} motion files, {stats['hours']:.2f} hours at 20 fps.\n\n"
         "Every motion is synthetic: parametric actions on the SMPL-22 skeleton (forward kinematics of joint "

@@ -132,3 +132,12 @@ def test_broad_styles_widen_bodies_and_postures_but_not_the_core_corpus(tmp_path
     stats = json.loads((out / "corpus.json").read_text())
     assert stats["styles"] == "broad" and "vocabulary" not in stats
     assert "styles broad" in (out / "SYNTH.md").read_text()
+    # mixed: each clip is a core or a broad clip (one extra draw decides), about half each
+    broad_count = 0
+    for seed in range(30):
+        rng = np.random.default_rng(seed)
+        chosen = "broad" if rng.random() < 0.5 else "core"
+        broad_count += chosen == "broad"
+        expected = synthesize_clip(rng, None, styles=chosen)
+        assert np.array_equal(clip(None, seed=seed, styles="mixed").joints, expected.joints)
+    assert 7 < broad_count < 23

@@ -186,6 +186,10 @@ STYLE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
 }
 
 
+# corpus style options: a range set, or "mixed" (each clip draws core or broad with equal probability)
+STYLE_OPTIONS: tuple[str, ...] = ("core", "broad", "mixed")
+
+
 def sample_style(rng: np.random.Generator, styles: str = "core") -> Style:
     """One clip's habits, each uniform in its `STYLE_RANGES[styles]` range."""
     r = STYLE_RANGES[styles]

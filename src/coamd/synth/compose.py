@@ -17,7 +17,7 @@ import numpy as np
 
 from ..skeleton import SMPL22, canonicalize, forward_kinematics
 from ..skeleton.rotations import matrix_to_quat, quat_to_matrix
-from .body import STYLE_RANGES, Body, make_body, sample_body, sample_style
+from .body import STYLE_OPTIONS, Body, make_body, sample_body, sample_style
 from .captions import Caption, make_captions
 from .library import ACTIONS, VOCABULARIES, SpecError, check_vocabulary
 from .rig import pose_to_local, ry
@@ -98,11 +98,13 @@ def synthesize_clip(rng: np.random.Generator, spec: ClipSpec | list | str | None
     the actions from ``vocabulary`` ("core": the default corpus; "extended": core plus the actions
     of the "extended" vocabulary). A spec may name any registered action. ``styles`` "broad" draws
     bodies and habits from the wider ranges of `coamd.synth.body` (smaller people, stooped or crouched
-    postures, slower and faster tempi).
+    postures, slower and faster tempi); "mixed" draws core or broad for the clip with equal probability.
     """
     check_vocabulary(vocabulary)
-    if styles not in STYLE_RANGES:
-        raise SpecError(f"styles {styles!r} is not one of {sorted(STYLE_RANGES)}")
+    if styles not in STYLE_OPTIONS:
+        raise SpecError(f"styles {styles!r} is not one of {list(STYLE_OPTIONS)}")
+    if styles == "mixed":
+        styles = "broad" if rng.random() < 0.5 else "core"
     spec = _normalise_spec(spec)
     if body is None:
         body = make_body(spec.height) if spec is not None and spec.height else sample_body(rng, styles)

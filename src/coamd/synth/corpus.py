@@ -35,7 +35,7 @@ import numpy as np
 
 from ..atomic import atomic_dir
 from ..skeleton import SMPL22, mirror
-from .body import STYLE_RANGES
+from .body import STYLE_OPTIONS
 from .captions import Caption
 from .compose import Clip, synthesize_clip
 from .labels import annotation, label_map_text, labels_of
@@ -61,13 +61,13 @@ def generate_clips(n: int, seed: int = 0, workers: int = 1, progress: bool = Fal
     """Clips 0..n-1 of the corpus for ``seed``, in order (``workers`` > 1 uses processes).
 
     ``vocabulary`` "extended" also draws the extended actions (put down, elbow to knee, sneak) and
-    ``styles`` "broad" wider bodies and habits: each a different corpus for the same seed; "core" for
+    ``styles`` "broad" wider bodies and habits ("mixed": half the clips): each a different corpus for the same seed; "core" for
     both, the default, is the corpus of generator 1.0.0."""
     from tqdm import tqdm
 
     check_vocabulary(vocabulary)
-    if styles not in STYLE_RANGES:
-        raise ValueError(f"styles {styles!r} is not one of {sorted(STYLE_RANGES)}")
+    if styles not in STYLE_OPTIONS:
+        raise ValueError(f"styles {styles!r} is not one of {list(STYLE_OPTIONS)}")
     jobs = [(seed, i, vocabulary, styles) for i in range(n)]
     bar = tqdm(total=n, desc="synthesising", unit="clip", disable=not progress, dynamic_ncols=True)
     try:

@@ -71,11 +71,17 @@ def _b_walk_backward(body: Body, style: Style, p: dict, rng: np.random.Generator
     return gait(body, style, gp)
 
 
-def _s_walk_sideways(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
-    P = Params(rng, fixed)
-    P.choice("side", SIDES)
-    _duration(P, budget, 1.5, 4.0)
-    return P.done()
+def _sided(key: str, lo: float, hi: float):
+    """A sampler of a side (``key``: "left"/"right") and a stepping duration in [lo, hi] seconds."""
+    def sample(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
+        P = Params(rng, fixed)
+        P.choice(key, SIDES)
+        _duration(P, budget, lo, hi)
+        return P.done()
+    return sample
+
+
+_s_walk_sideways = _sided("side", 1.5, 4.0)
 
 
 def _b_walk_sideways(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
@@ -253,11 +259,7 @@ def _b_stumble(body: Body, style: Style, p: dict, rng: np.random.Generator) -> P
 
 
 # ------------------------------------------------------------------ sneaking ("extended" vocabulary)
-def _s_sneak(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
-    P = Params(rng, fixed)
-    P.choice("first", SIDES)
-    _duration(P, budget, 1.2, 4.0)
-    return P.done()
+_s_sneak = _sided("first", 1.2, 4.0)  # the foot that steps first
 
 
 def _b_sneak(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:

@@ -55,7 +55,9 @@ def main(argv=None) -> int:
         with atomic_open(out / "labels.txt", "w", encoding="utf-8") as f:
             f.write("".join(f"{n}\n" for n in ckpt_labels))
     meta = json.loads((out / "bundle.json").read_text(encoding="utf-8"))
-    meta.setdefault("sources", {})["mar"] = {"path": str(src), "step": int(payload["train"]["step"])}
+    mix = payload.get("extra", {}).get("interpolation")   # scripts/interpolate_weights.py: no train entry
+    step = int(mix["tuned_step"]) if mix else int(payload["train"]["step"])
+    meta.setdefault("sources", {})["mar"] = {"path": str(src), "step": step, **({"interpolation": mix} if mix else {})}
     with atomic_open(out / "bundle.json", "w", encoding="utf-8") as f:
         json.dump(meta, f, indent=2)
         f.write("\n")

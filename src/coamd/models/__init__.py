@@ -19,6 +19,7 @@ from .build import (
 from .checkpoint import (
     CheckpointError,
     checkpoint_file,
+    interpolate_payloads,
     load_checkpoint,
     load_module,
     read_payload,
@@ -68,6 +69,7 @@ __all__ = [
     "build_models",
     "centre_joint",
     "checkpoint_file",
+    "interpolate_payloads",
     "count_parameters",
     "cpu_small_config",
     "load_checkpoint",

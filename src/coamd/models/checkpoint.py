@@ -141,3 +141,47 @@ def load_module(module: nn.Module, payload: dict, part: str, path: str | os.Path
         raise CheckpointError(f"{path}: '{part}' weights do not fit the model: {'; '.join(parts)}")
     module.load_state_dict(sd, strict=True)
     return module
+
+
+def interpolate_payloads(base: dict, tuned: dict, alpha: float, where: str = "checkpoints") -> dict:
+    """Weight-space interpolation of a model and its fine-tune (WiSE-FT, Wortsman et al. 2022):
+    ``(1 - alpha) * base + alpha * tuned`` for every floating-point tensor of every part in ``state``.
+
+    Both payloads must be of one kind with the same parts, keys and shapes (a fine-tune of the same
+    architecture); integer tensors (counters) must agree and are copied. The result is ``tuned`` with the
+    mixed weights — its model config and ``extra`` (label names, normalisation statistics) — without its
+    ``train`` entry (optimizer moments of one end point do not resume the mixture), and with
+    ``extra['interpolation'] = {"alpha": alpha, "tuned_step": step}``. Mismatches are a one-line
+    :class:`CheckpointError` naming ``where``.
+    """
+    if not 0.0 <= float(alpha) <= 1.0:
+        raise CheckpointError(f"{where}: alpha must be between 0 and 1, got {alpha}")
+    if base.get("kind") != tuned.get("kind"):
+        raise CheckpointError(f"{where}: kinds differ ({base.get('kind')} vs {tuned.get('kind')})")
+    sb, st = base.get("state", {}), tuned.get("state", {})
+    if sorted(sb) != sorted(st):
+        raise CheckpointError(f"{where}: parts differ ({sorted(sb)} vs {sorted(st)})")
+    mixed: dict[str, dict[str, torch.Tensor]] = {}
+    for part in st:
+        a, b = sb[part], st[part]
+        if set(a) != set(b):
+            odd = sorted(set(a) ^ set(b))
+            raise CheckpointError(f"{where}: '{part}' weights differ in {len(odd)} keys (e.g. {odd[0]})")
+        out = {}
+        for k, v in b.items():
+            u = a[k]
+            if u.shape != v.shape:
+                raise CheckpointError(f"{where}: '{part}' {k} has shapes {tuple(u.shape)} vs {tuple(v.shape)}")
+            if v.is_floating_point():
+                out[k] = torch.lerp(u.float(), v.float(), float(alpha)).to(v.dtype)
+            elif torch.equal(u, v):
+                out[k] = v.clone()
+            else:
+                raise CheckpointError(f"{where}: '{part}' {k} is an integer tensor that differs between the two")
+        mixed[part] = out
+    result = {k: v for k, v in tuned.items() if k not in ("train", "state", "format", "version")}
+    result["state"] = mixed
+    step = tuned.get("train", {}).get("step")
+    result["extra"] = {**tuned.get("extra", {}),
+                       "interpolation": {"alpha": float(alpha), "tuned_step": int(step) if step is not None else -1}}
+    return result

@@ -154,6 +154,43 @@ python scripts/domain_gap.py select --corpus "$corpus_ext" --out "$work/mar_sele
   --mar "$mar_mix/checkpoints/step_100.pt" "$work"/finetune/mar-union-{T,S}/checkpoints/step_{50,100,150,200,250,300,350,400}.pt \
   "$mar_wise" "$mar_soup"
 
+# Issue 11, sixth pass (docs/domain_gap.md section 10): the readings of the shipped soup (test-time views,
+# canonical placement), chosen on corpus val; MS (mirror x 3 speeds) ships as the MAR's recog_tta.
+python scripts/domain_gap.py select --corpus "$corpus_ext" --weights 1 --tta none mirror speed mirror+speed \
+  --out "$work/mar_select_readings.json" --mar "$mar_soup"
+python scripts/domain_gap.py coretest --corpus "$corpus" --tta none mirror speed mirror+speed \
+  --out "$work/mar_core_readings.json" --mar "$mar_soup"
+# Runs R (varied corpus seed 3) and R2 (seed 4, trainer seed 1): T's recipe on core + varied (deep single
+# squats, bent-elbow hand raises, broad bodies); evaluated, selected by the rules of section 10 (R: the
+# section-9 criterion under MS; R2: that criterion averaged with the same one on varied4's val split).
+for r in R R2; do
+  if [ $r = R ]; then vseed=3; tseed=0; else vseed=4; tseed=1; fi
+  varied=$work/corpus_varied$vseed
+  union=$work/corpus_union_cv$vseed
+  [ -d "$varied" ] || coamd data synth --vocabulary extended --styles varied --seed $vseed --clips 5000 --out "$varied"
+  [ -d "$union" ] || python scripts/merge_corpora.py "$union" "$corpus" "$varied" --prefixes c,v
+  out=$work/finetune/mar-varied-$r
+  if [ -f "$out/checkpoints/latest.pt" ]; then
+    OMP_NUM_THREADS=2 coamd train mar --out "$out" --resume --device cpu
+  else
+    OMP_NUM_THREADS=2 coamd train mar --config cpu-small --data "$union" --out "$out" --device cpu \
+      init="$mar_mix/checkpoints/step_100.pt" label_captions=0.4 recog_captions=0.4 label_text_weight=0.75 \
+      "augment=$aug4" lr=1e-4 warmup_steps=10 max_steps=400 "milestones=[300]" batch_size=32 seed=$tseed \
+      val_every=50 ckpt_every=50 keep_checkpoints=10
+  fi
+  t350=$work/finetune/mar-union-T/checkpoints/step_350.pt
+  s350=$work/finetune/mar-union-S/checkpoints/step_350.pt
+  v350=$out/checkpoints/step_350.pt
+  [ -f "$work/finetune/soup-T-$r.pt" ] || python scripts/interpolate_weights.py "$t350" "$v350" --alpha 0.5 --out "$work/finetune/soup-T-$r.pt"
+  [ -f "$work/finetune/soup-S-$r.pt" ] || python scripts/interpolate_weights.py "$s350" "$v350" --alpha 0.5 --out "$work/finetune/soup-S-$r.pt"
+  [ -f "$work/finetune/soup-TS-$r.pt" ] || python scripts/interpolate_weights.py "$mar_soup" "$v350" --alpha 0.3333333333 \
+    --out "$work/finetune/soup-TS-$r.pt"
+  extra=(); [ $r = R2 ] && extra=(--extra-corpus "$varied")
+  python scripts/domain_gap.py select --corpus "$corpus_ext" "${extra[@]}" --weights 1 --tta mirror+speed \
+    --out "$work/mar_select_$r.json" --mar "$mar_soup" "$out"/checkpoints/step_{250,300,350,400}.pt \
+    "$work/finetune/soup-TS-$r.pt" "$work/finetune/soup-T-$r.pt" "$work/finetune/soup-S-$r.pt"
+done
+
 python - "$runs" "$work" <<'PY'
 import sys
 from coamd.evaluation import Evaluators
@@ -166,5 +203,7 @@ make_bundle([f"{work}/finetune/ae-gen/checkpoints/latest.pt", f"{work}/finetune/
             "src/coamd/weights/cpu-small", fp16=True, name="cpu-small", overwrite=True,
             defaults={"sampler": "euler", "ode_steps": 4, "cfg_scale": 2.5}, model_cards=["docs/model_cards/cpu-small.md"])
 PY
-# the shipped MAR: the fifth pass's soup, its tower-B share (w = 1) and its 47 labels (44 core + 3 extended)
-python scripts/ship_mar.py "$mar_soup" src/coamd/weights/cpu-small --labels-from-checkpoint --label-text-weight 1.0
+# the shipped MAR: the fifth pass's soup, its tower-B share (w = 1), its 47 labels (44 core + 3 extended) and
+# the sixth pass's default reading (mirror x 3 speeds)
+python scripts/ship_mar.py "$mar_soup" src/coamd/weights/cpu-small --labels-from-checkpoint --label-text-weight 1.0 \
+  --recog-tta mirror+speed

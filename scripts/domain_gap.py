@@ -4,6 +4,7 @@
     python scripts/domain_gap.py stats  --corpus CORPUS --realdata ../shared/realdata --out gap_stats.json
     python scripts/domain_gap.py confusion --realdata ../shared/realdata [--mar RUN_OR_BUNDLE] --out conf.json
     python scripts/domain_gap.py select --corpus CORPUS --mar CKPT [CKPT ...] --out select.json
+    python scripts/domain_gap.py coretest --corpus CORPUS --mar CKPT [CKPT ...] --out core.json
 
 ``stats``: per-clip statistics of canonical SMPL-22 motion (20 fps), summarised per source (corpus
 train split, HDM05 all clips, Bandai-Namco all clips): speeds, jerk/noise, posture, body
@@ -12,7 +13,10 @@ heading change. ``confusion``: zero-shot recognition of the test parts (HDM05 ac
 Bandai held-out styles) through the bundle's MAR (optionally another MAR run/checkpoint), with
 the per-class confusion. ``select``: model selection on the corpus **val** split only (no real
 data): each MAR checkpoint x tower-B share of the label scores, scored on three zero-shot val tasks
-(label names, shifted clips, labels phrased as sentences). Nothing here trains a model.
+(label names, shifted clips, labels phrased as sentences). ``coretest``: zero-shot top-1 of MAR
+checkpoints on every labelled clip of the corpus **test** split (the corpus floor). ``select``,
+``coretest`` and ``confusion`` take ``--tta`` (test-time views, several compared side by side) and
+``--canonical`` (joint placement made canonical first, `coamd.data.placement`). Nothing here trains a model.
 """
 
 from __future__ import annotations
@@ -144,8 +148,6 @@ def cmd_confusion(args) -> None:
     import torch
 
     from coamd.tasks import load_bundle
-    from coamd.tasks.recognize import embed_motions, label_logits
-
     torch.set_num_threads(args.threads)
     bundle = load_bundle(args.mar or None, parts=["mar"])
     set_text_weight(bundle, args.text_weight)
@@ -153,9 +155,10 @@ def cmd_confusion(args) -> None:
     for name, clips in real_sets(Path(args.realdata), Path(args.cache)).items():
         protocol = {"hdm05": "actors", "bandai": "styles"}[name]
         idx = clips.split(protocol, "test")
-        with torch.no_grad():
-            f = embed_motions(bundle, [clips.motion(int(i)) for i in idx])
-            logits = label_logits(bundle, f, list(clips.label_names)).float().cpu().numpy()
+        motions = [clips.motion(int(i)) for i in idx]
+        w = float(bundle.mar.cfg.label_text_weight)
+        a, b = tower_scores(bundle, motions, list(clips.label_names), args.tta or "none", args.canonical)
+        logits = (1 - w) * a + w * b
         truth = np.asarray(clips.labels[idx])
         pred = logits.argmax(1)
         K = len(clips.label_names)
@@ -166,9 +169,8 @@ def cmd_confusion(args) -> None:
         corpus_names = list(bundle.label_names)
         corpus_pred = None
         if corpus_names:
-            with torch.no_grad():
-                cl = label_logits(bundle, f, corpus_names).float().cpu().numpy()
-            corpus_pred = cl.argmax(1)
+            ca, cb = tower_scores(bundle, motions, corpus_names, args.tta or "none", args.canonical)
+            corpus_pred = ((1 - w) * ca + w * cb).argmax(1)
 
         def corpus_top(k: int, corpus_pred=corpus_pred, truth=truth, corpus_names=corpus_names) -> str:
             if corpus_pred is None:
@@ -259,6 +261,31 @@ def cmd_sensitivity(args) -> None:
     Path(args.out).write_text(json.dumps(out, indent=1))
 
 
+def tower_scores(bundle, motions, names, tta: str = "none", canonical: bool = False):
+    """(tower A, tower B) cosine scores (N, K) of motions against names, each averaged over the test-time
+    views of ``tta`` (`coamd.tasks.recognize.label_scores` mixes them by the MAR's label_text_weight)."""
+    import importlib
+
+    import torch
+
+    from coamd.data.augment import mirror_caption_text
+    from coamd.data.placement import canonical_placement
+
+    R = importlib.import_module("coamd.tasks.recognize")
+    arrays = [np.asarray(m, np.float32) for m in motions]
+    if canonical:
+        arrays = [canonical_placement(a) for a in arrays]
+    views = R.tta_views(tta)
+    a = b = 0.0
+    with torch.no_grad():
+        for mirrored, speed in views:
+            f = R.embed_motions(bundle, [R.view(x, mirrored, speed, bundle.skeleton) for x in arrays])
+            nm = [mirror_caption_text(n) for n in names] if mirrored else list(names)
+            a = a + f @ torch.nn.functional.normalize(bundle.mar.encode_labels(bundle.sentences(nm)).float(), dim=-1).T
+            b = b + f @ R.embed_texts(bundle, nm).T
+    return (a / len(views)).numpy(), (b / len(views)).numpy()
+
+
 def set_text_weight(bundle, weight: float | None) -> None:
     """Override the MAR's tower-B share in label scores (None: keep the checkpoint's)."""
     if weight is not None:
@@ -345,36 +372,71 @@ def corpus_val_sets(corpus: Path) -> dict[str, tuple[list, list[str], np.ndarray
 
 
 def cmd_select(args) -> None:
-    """Pick the MAR checkpoint and tower-B weight by the mean top-1 of the three corpus-val tasks."""
+    """Pick the MAR checkpoint and tower-B weight by the mean top-1 of the three corpus-val tasks
+    (with ``--extra-corpus``: the mean of that criterion on both corpora's val splits)."""
     import torch
 
     from coamd.tasks import load_bundle
-    from coamd.tasks.recognize import embed_motions, embed_texts
 
     torch.set_num_threads(args.threads)
     sets = corpus_val_sets(Path(args.corpus))
+    if args.extra_corpus:
+        sets.update({f"x:{k}": v for k, v in corpus_val_sets(Path(args.extra_corpus)).items()})
     weights = [float(w) for w in args.weights.split(",")]
     table = {}
+    ttas = args.tta or ["none"]
     for ck in args.mar:
         bundle = load_bundle(ck, parts=["mar"])
-        row = {}
-        for name, (motions, names, targets) in sets.items():
-            with torch.no_grad():
-                f = embed_motions(bundle, motions)
-                a = f @ torch.nn.functional.normalize(bundle.mar.encode_labels(bundle.sentences(names)).float(), dim=-1).T
-                b = f @ embed_texts(bundle, names).T
-            for w in weights:
-                hit = targets[np.arange(len(targets)), ((1 - w) * a + w * b).argmax(1).numpy()]
-                row.setdefault(w, {})[name] = float(hit.mean())
-        for w in weights:       # names, shifted and the labels-as-phrases task (rounds averaged) count equally
-            phr = float(np.mean([v for n, v in row[w].items() if n.startswith(args.phrases)]))
-            row[w]["mean"] = float(np.mean([row[w]["names"], row[w]["shifted"], phr]))
-            print(f"{ck}  w={w:.2f}  " + "  ".join(f"{n} {v:.3f}" for n, v in row[w].items()), flush=True)
-        table[ck] = row
+        for tta in ttas:
+            key = ck if len(ttas) == 1 else f"{ck} tta={tta}"
+            row = {}
+            for name, (motions, names, targets) in sets.items():
+                a, b = tower_scores(bundle, motions, names, tta, args.canonical)
+                for w in weights:
+                    hit = targets[np.arange(len(targets)), ((1 - w) * a + w * b).argmax(1)]
+                    row.setdefault(w, {})[name] = float(hit.mean())
+            for w in weights:   # names, shifted and the labels-as-phrases task (rounds averaged) count equally
+                r = row[w]
+                crit = [float(np.mean([r[f"{x}names"], r[f"{x}shifted"],
+                                       np.mean([v for n, v in r.items() if n.startswith(x + args.phrases)])]))
+                        for x in ("", "x:") if f"{x}names" in r]
+                if len(crit) == 2:
+                    r["mean_corpus"], r["mean_extra"] = crit
+                r["mean"] = float(np.mean(crit))
+                print(f"{key}  w={w:.2f}  " + "  ".join(f"{n} {v:.3f}" for n, v in row[w].items()), flush=True)
+            table[key] = row
     best = max(((ck, w) for ck in table for w in weights), key=lambda cw: table[cw[0]][cw[1]]["mean"])
     print(f"selected: {best[0]}  label_text_weight={best[1]}  (corpus val mean top-1 {table[best[0]][best[1]]['mean']:.3f})")
     Path(args.out).write_text(json.dumps({"table": {ck: {str(w): v for w, v in r.items()} for ck, r in table.items()},
                                           "selected": {"mar": best[0], "label_text_weight": best[1]}}, indent=1))
+
+
+def cmd_coretest(args) -> None:
+    """Zero-shot top-1 on every labelled clip of the corpus test split (any-label hit), per checkpoint x w x tta."""
+    import torch
+
+    from coamd.data import MotionTextIndex
+    from coamd.tasks import load_bundle
+
+    torch.set_num_threads(args.threads)
+    idx = MotionTextIndex(Path(args.corpus), "test", dataset="synth")
+    rows = [i for i in range(len(idx)) if idx[i].labels]
+    names = list(idx.label_names)
+    targets = np.zeros((len(rows), len(names)), bool)
+    for n, r in enumerate(rows):
+        targets[n, list(idx[r].labels)] = True
+    motions = [idx.motion(r) for r in rows]
+    out = {}
+    for ck in args.mar:
+        bundle = load_bundle(ck, parts=["mar"])
+        for tta in args.tta or ["none"]:
+            a, b = tower_scores(bundle, motions, names, tta, args.canonical)
+            for w in [float(x) for x in args.weights.split(",")]:
+                hits = targets[np.arange(len(rows)), ((1 - w) * a + w * b).argmax(1)]
+                out[f"{ck} w={w} tta={tta}"] = {"top1": float(hits.mean()), "hits": int(hits.sum()), "clips": len(rows)}
+                print(f"{ck}  w={w:.2f}  tta={tta}  core test top-1 {hits.mean():.4f} ({int(hits.sum())}/{len(rows)})",
+                      flush=True)
+    Path(args.out).write_text(json.dumps(out, indent=1))
 
 
 class _Fixed:
@@ -408,8 +470,22 @@ def main(argv=None) -> int:
     e.add_argument("--phrases", choices=("imperative", "phrased"), default="imperative",
                    help="the labels-as-phrases task of the criterion: imperative phrases (default, since the "
                         "second pass showed caption-sentence labels saturate) or the caption sentences (first pass)")
+    e.add_argument("--extra-corpus", default=None,
+                   help="a second corpus whose val split counts equally in the criterion (e.g. a varied-styles corpus)")
     e.add_argument("--threads", type=int, default=1)
     e.add_argument("--out", required=True)
+    t = sub.add_parser("coretest")
+    t.add_argument("--corpus", required=True)
+    t.add_argument("--mar", nargs="+", required=True, help="MAR checkpoints or bundles")
+    t.add_argument("--weights", default="1", help="tower-B shares (default: 1)")
+    t.add_argument("--threads", type=int, default=1)
+    t.add_argument("--out", required=True)
+    ttas = ("none", "mirror", "speed", "mirror+speed")
+    for q in (e, t):
+        q.add_argument("--tta", nargs="+", choices=ttas, default=None, help="test-time views (default: none)")
+    c.add_argument("--tta", choices=ttas, default=None, help="test-time views (default: none)")
+    for q in (c, e, t):
+        q.add_argument("--canonical", action="store_true", help="make the joint placement canonical first")
     for q in (c, v):
         q.add_argument("--text-weight", type=float, default=None,
                        help="override the MAR's label_text_weight (tower-B share of label scores)")
@@ -418,7 +494,8 @@ def main(argv=None) -> int:
         q.add_argument("--cache", default="/tmp/coamd_realcache", help="conversion cache (outside the repo)")
         q.add_argument("--out", required=True)
     args = p.parse_args(argv)
-    {"stats": cmd_stats, "confusion": cmd_confusion, "sensitivity": cmd_sensitivity, "select": cmd_select}[args.cmd](args)
+    {"stats": cmd_stats, "confusion": cmd_confusion, "sensitivity": cmd_sensitivity, "select": cmd_select,
+     "coretest": cmd_coretest}[args.cmd](args)
     return 0
 
 

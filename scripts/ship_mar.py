@@ -7,8 +7,8 @@ The checkpoint's label list must equal the bundle's ``labels.txt``, unless ``--l
 replaces ``labels.txt`` by the checkpoint's list (a MAR trained on a corpus with more labels, e.g. the
 "extended" vocabulary: the 44 core labels come first, so every other part's view is unchanged; it
 becomes the default label list of ``coamd recognize``). ``--label-text-weight`` sets the
-stored MAR config's tower-B share of label scores (chosen by ``scripts/domain_gap.py select`` on the
-corpus val split). ``bundle.json``'s ``sources.mar`` records where the part came from.
+stored MAR config's tower-B share of label scores and ``--recog-tta`` its default test-time views of
+recognition (both chosen on the corpus val split, docs/domain_gap.md). ``bundle.json``'s ``sources.mar`` records where the part came from.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ def main(argv=None) -> int:
     p.add_argument("checkpoint")
     p.add_argument("bundle")
     p.add_argument("--label-text-weight", type=float, default=None)
+    p.add_argument("--recog-tta", choices=("none", "mirror", "speed", "mirror+speed"), default=None,
+                   help="store the MAR's default test-time views of recognition (chosen on corpus val)")
     p.add_argument("--labels-from-checkpoint", action="store_true",
                    help="write the checkpoint's label list to labels.txt (it must start with the current one)")
     args = p.parse_args(argv)
@@ -48,6 +50,8 @@ def main(argv=None) -> int:
         if not 0.0 <= args.label_text_weight <= 1.0:
             sys.exit(f"--label-text-weight: must be between 0 and 1, got {args.label_text_weight}")
         payload["model_config"]["mar"]["label_text_weight"] = float(args.label_text_weight)
+    if args.recog_tta is not None:
+        payload["model_config"]["mar"]["recog_tta"] = args.recog_tta
     part = _strip(payload, "mar", fp16=True)
     with atomic_path(out / "mar.pt") as f:
         torch.save(part, f)
@@ -62,7 +66,8 @@ def main(argv=None) -> int:
         json.dump(meta, f, indent=2)
         f.write("\n")
     print(f"{out / 'mar.pt'} <- {src} (step {meta['sources']['mar']['step']}, "
-          f"label_text_weight {payload['model_config']['mar'].get('label_text_weight', 0.0)})")
+          f"label_text_weight {payload['model_config']['mar'].get('label_text_weight', 0.0)}, "
+          f"recog_tta {payload['model_config']['mar'].get('recog_tta', 'none')})")
     return 0
 
 

@@ -30,10 +30,11 @@ def test_ship_a_mar_with_a_longer_label_list(tmp_path):
     with pytest.raises(SystemExit, match="differs"):
         _ship()([str(ckpt), str(bundle)])
     assert (bundle / "labels.txt").read_text().splitlines() == names[:-1]   # nothing changed
-    assert _ship()([str(ckpt), str(bundle), "--labels-from-checkpoint", "--label-text-weight", "0.5"]) == 0
+    assert _ship()([str(ckpt), str(bundle), "--labels-from-checkpoint", "--label-text-weight", "0.5",
+                    "--recog-tta", "mirror+speed"]) == 0
     assert (bundle / "labels.txt").read_text().splitlines() == names
     b = load_bundle(bundle)
-    assert b.label_names == names and b.mar.cfg.label_text_weight == 0.5
+    assert b.label_names == names and b.mar.cfg.label_text_weight == 0.5 and b.mar.cfg.recog_tta == "mirror+speed"
     assert json.loads((bundle / "bundle.json").read_text())["sources"]["mar"]["step"] == 2
     other = make_random_bundle(tmp_path / "other", labels=["fly", "swim"])
     with pytest.raises(SystemExit, match="does not start with"):

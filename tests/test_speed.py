@@ -164,6 +164,11 @@ def test_bench_mar_reports_motions_per_second(ckpt, capsys):
                  "--repeats", "1", "--threads", "1", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["motions"] == 3 and doc["threads"]["1"]["single"] > 0 and doc["threads"]["1"]["batch"] > 0
+    assert doc["tta"] == ["none"]                          # the checkpoint's setting
+    assert main(["bench", "mar", "--checkpoint", ckpt, "--count", "2", "--single", "1", "--seconds", "1",
+                 "--repeats", "1", "--tta", "none", "mirror+speed"]) == 0
+    out = capsys.readouterr().out
+    assert "recognize (none)" in out and "recognize (mirror+speed)" in out
 
 
 def test_bench_startup_reads_the_timings_table():

@@ -141,3 +141,32 @@ def test_broad_styles_widen_bodies_and_postures_but_not_the_core_corpus(tmp_path
         expected = synthesize_clip(rng, None, styles=chosen)
         assert np.array_equal(clip(None, seed=seed, styles="mixed").joints, expected.joints)
     assert 7 < broad_count < 23
+
+
+def test_varied_styles_add_deep_squats_and_hand_raises_only_when_asked_for():
+    def variants(styles, n=160):
+        found = {"deep": 0, "hand": 0}
+        for seed in range(n):
+            c = clip(["squat"] if seed % 2 else ["raise_arms"], seed=seed, styles=styles)
+            p = c.actions[0].params
+            found["deep"] += p.get("depth") == "deep"
+            found["hand"] += p.get("plane") == "hand"
+        return found
+
+    assert variants("broad", 80) == {"deep": 0, "hand": 0}
+    found = variants("varied")
+    assert 20 < found["deep"] < 60 and 20 < found["hand"] < 60           # about half of each
+    # a deep squat drops the pelvis further than a full one; a hand raise bends the elbow, hand above the head
+    def drop(c):
+        y = c.joints[:, PELVIS, 1]
+        return (y.max() - y.min()) / y.max()
+    deep = clip([("squat", {"depth": "deep", "count": 1})], seed=3)
+    full = clip([("squat", {"depth": "full", "count": 1})], seed=3)
+    assert drop(deep) > drop(full) + 0.08 and drop(deep) > 0.5
+    assert any("deep squat" in t or "all the way down" in t or "down low" in t for t in deep.captions)
+    hand = clip([("raise_arms", {"which": "right", "plane": "hand"})], seed=4)
+    t = int(hand.joints[:, R_WRIST, 1].argmax())
+    upper, fore = hand.joints[t, R_ELBOW] - hand.joints[t, 17], hand.joints[t, R_WRIST] - hand.joints[t, R_ELBOW]
+    bend = np.degrees(np.arccos(upper @ fore / np.linalg.norm(upper) / np.linalg.norm(fore)))
+    assert bend > 30 and hand.joints[t, R_WRIST, 1] > hand.joints[t, 15, 1]
+    assert hand.labels == ["arm raise"] and all("right hand" in c for c in hand.captions)

@@ -123,3 +123,40 @@ def test_gallery_round_trip_and_ranking_mechanics(bundle, tmp_path):
         check_model(back, bundle)
     with pytest.raises(GalleryError, match="not a gallery index"):
         load_gallery(tmp_path / "notes.txt")
+
+
+def test_test_time_views_average_scores_and_keep_sides(bundle):
+    from coamd.data.augment import mirror_caption_text
+    from coamd.skeleton import mirror
+    from coamd.tasks.recognize import label_logits, label_scores, tta_views, view
+
+    assert tta_views("none") == [(False, 1.0)]
+    assert len(tta_views("mirror+speed")) == 6 and tta_views("mirror+speed")[0] == (False, 1.0)
+    with pytest.raises(CoamdError, match="--tta: 'sideways'"):
+        tta_views("sideways")
+    x = motion(81, 3)
+    assert len(view(x, False, 0.8, bundle.skeleton)) == 101 and len(view(x, False, 1.25, bundle.skeleton)) == 65
+    np.testing.assert_array_equal(view(x, False, 1.25, bundle.skeleton)[[0, -1]], x[[0, -1]])
+    labels = ["kick with the left leg", "kick with the right leg", "wave the left hand", "jump"]
+    # "none" is one plain pass
+    plain = label_logits(bundle, embed_motions(bundle, [x]), labels)
+    torch.testing.assert_close(label_scores(bundle, [x], labels, tta="none"), plain)
+    # "mirror": the mirror image of a clip scores each label as the clip scores the label's mirror
+    swapped = [mirror_caption_text(n) for n in labels]
+    assert swapped[0] == "kick with the right leg"
+    for tta in ("mirror", "mirror+speed"):
+        a = label_scores(bundle, [mirror(x, bundle.skeleton)], labels, tta=tta)
+        b = label_scores(bundle, [x], swapped, tta=tta)
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+        assert not torch.allclose(label_scores(bundle, [x], labels, tta=tta), plain, atol=1e-4)
+    # the default is the MAR's setting; recognize() and its API follow it
+    bundle.mar.cfg.recog_tta = "speed"
+    try:
+        res = recognize(bundle, [x], labels, top_k=4)[0]
+        s = label_scores(bundle, [x], labels, tta="speed")[0]
+        assert res.labels[0] == labels[int(s.argmax())] and abs(res.scores[0] - float(s.max())) < 1e-5
+        bundle.mar.cfg.recog_tta = "both"
+        with pytest.raises(CoamdError, match="recog_tta: 'both'"):
+            recognize(bundle, [x], labels)
+    finally:
+        bundle.mar.cfg.recog_tta = "none"

@@ -8,8 +8,9 @@ protocol CoAMD's reported numbers imply). Identical captions (after lower-casing
 count as the same text, so a retrieved motion with the query's exact caption is a hit (TMR's
 threshold protocol with exact matching, ``coamd.metrics.same_caption_mask``).
 
-RECOGNITION. Zero-shot prototype matching: argmax of the cosine between MAR's ``f`` and tower A's
-prototypes of the label names. On the corpus test split a prediction is a hit when it is any of the
+RECOGNITION. Zero-shot prototype matching: argmax of the label scores as ``coamd recognize`` computes
+them (cosine between MAR's ``f`` and the label names' prototypes, averaged over the MAR's test-time
+views, ``coamd.tasks.recognize.label_scores``). On the corpus test split a prediction is a hit when it is any of the
 clip's labels (HumanML3D-400 style, §6.5); on labelled real sets (HDM05, Bandai-Namco, NTU) each
 clip has one label. ``finetune_mar`` trains the bundled MAR further on a labelled set's training
 part (the ``coamd train mar ... init=`` recipe, run programmatically) for the supervised rows.
@@ -31,7 +32,7 @@ from ..data import DataSource, LabelledClips
 from ..errors import CoamdError
 from ..metrics import aggregate_repeats, retrieval_metrics, same_caption_mask, topk_hits
 from ..tasks import Bundle, load_bundle
-from ..tasks.recognize import embed_motions, embed_texts, label_logits
+from ..tasks.recognize import embed_motions, embed_texts, label_scores
 from ..train import MARTrainConfig, TaskContext, Trainer
 from ..train.common import VAL_FRACTION
 from ..train.data import holdout
@@ -90,8 +91,8 @@ def _accuracy_row(logits: np.ndarray, targets: np.ndarray, clips: int, labels: i
 @torch.no_grad()
 def _logits(bundle: Bundle, motions: Sequence[np.ndarray], label_names: Sequence[str],
             progress: bool | None) -> torch.Tensor:
-    f = embed_motions(bundle, list(motions), progress=progress)                           # (N, E)
-    return label_logits(bundle, f, label_names).float().cpu()
+    """Label scores as ``coamd recognize`` computes them (the MAR's test-time views included)."""
+    return label_scores(bundle, list(motions), label_names, progress=progress).float().cpu()
 
 
 def corpus_recognition(bundle: Bundle, evalset: EvalSet, progress: bool | None = None) -> Row:

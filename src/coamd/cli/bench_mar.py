@@ -5,6 +5,8 @@ motion (what ``coamd recognize FILE`` does per file, text labels encoded once be
 ``embed_motions`` of all of them in batches of 64 windows (what ``coamd index build`` and ``recognize``
 of many files run). Motions: the ``.npy`` files of ``--motions DIR`` (canonical (T, 22, 3) joints), else
 ``--count`` random-walk motions of ``--seconds`` seconds (timing does not depend on the values).
+``--tta`` times the recognize column once per test-time-view setting, interleaved (default: the
+checkpoint's own; the bundled MAR reads each clip six ways, ``--tta none mirror+speed`` compares).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ def register(sub) -> None:
     p.add_argument("--single", type=whole(1, 100_000), default=16, help="motions recognised one call each (default: 16)")
     p.add_argument("--threads", type=THREADS, nargs="+", default=[1], metavar="N", help="torch threads (default: 1)")
     p.add_argument("--repeats", type=whole(1, 1000), default=2, help="timed runs per variant (default: 2)")
+    p.add_argument("--tta", nargs="+", choices=("none", "mirror", "speed", "mirror+speed"), default=None,
+                   help="test-time views of the recognize column, several side by side (default: the checkpoint's)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=run)
 
@@ -62,30 +66,34 @@ def run(args: argparse.Namespace) -> int:
     if not motions:
         raise CoamdError(f"--motions {args.motions}: no .npy files")
     single = motions[: args.single]
+    ttas = list(dict.fromkeys(args.tta or [bundle.mar.cfg.recog_tta]))
     bundle.sentences(bundle.label_names)                   # labels encoded (and the encoder loaded) before timing
     before = torch.get_num_threads()
-    res: dict[int, dict[str, list[float]]] = {t: {"single": [], "batch": []} for t in args.threads}
+    keys = ["single" if i == 0 else f"single:{v}" for i, v in enumerate(ttas)]
+    res: dict[int, dict[str, list[float]]] = {t: {**{k: [] for k in keys}, "batch": []} for t in args.threads}
     try:
         for t in args.threads:                             # warm-up
             torch.set_num_threads(t)
-            recognize(bundle, motions[:1])
+            for v in ttas:
+                recognize(bundle, motions[:1], tta=v)
             embed_motions(bundle, motions[:8])
         for _ in range(args.repeats):
             for t in args.threads:
                 torch.set_num_threads(t)
-                t0 = time.perf_counter()
-                for m in single:
-                    recognize(bundle, [m])
+                for k, v in zip(keys, ttas):
+                    t0 = time.perf_counter()
+                    for m in single:
+                        recognize(bundle, [m], tta=v)
+                    res[t][k].append(len(single) / (time.perf_counter() - t0) if single else 0.0)
                 t1 = time.perf_counter()
                 with torch.inference_mode():
                     embed_motions(bundle, motions)
                 t2 = time.perf_counter()
-                res[t]["single"].append(len(single) / (t1 - t0) if single else 0.0)
                 res[t]["batch"].append(len(motions) / (t2 - t1))
     finally:
         torch.set_num_threads(before)
     frames = statistics.fmean(len(m) for m in motions)
-    doc = {"motions": len(motions), "mean_frames": frames, "source": args.motions or "random walk",
+    doc = {"motions": len(motions), "mean_frames": frames, "source": args.motions or "random walk", "tta": ttas,
            "threads": {t: {k: statistics.fmean(v) for k, v in r.items()} for t, r in res.items()},
            "runs": res}
     if args.json:
@@ -93,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"MAR throughput: {len(motions)} motions of {frames / bundle.fps:.1f} s on average ({doc['source']}), "
           f"{args.repeats} interleaved runs; motions per second")
-    print(f"{'threads':>7}  {'recognize, one call per motion':>30}  {'embed in batches (index build)':>30}")
+    heads = [f"recognize ({v}), one call each" for v in ttas] + ["embed in batches (index build)"]
+    print(f"{'threads':>7}  " + "  ".join(f"{h:>30}" for h in heads))
     for t, r in doc["threads"].items():
-        print(f"{t:>7}  {r['single']:>30.1f}  {r['batch']:>30.1f}")
+        print(f"{t:>7}  " + "  ".join(f"{r[k]:>30.1f}" for k in [*keys, "batch"]))
     return 0

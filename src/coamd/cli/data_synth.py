@@ -24,10 +24,11 @@ def register(sub) -> None:
     p.add_argument("--vocabulary", choices=("core", "extended"), default="core",
                    help="actions of random clips: core (the default corpus, 44 labels) or extended (core plus "
                         "put down, elbow to knee and sneak; 47 labels, a different corpus for the same seed)")
-    p.add_argument("--styles", choices=("core", "broad", "mixed"), default="core",
+    p.add_argument("--styles", choices=("core", "broad", "mixed", "varied"), default="core",
                    help="bodies and habits of random clips: core (the default corpus), broad (smaller people, "
-                        "stooped/crouched postures, wider tempi) or mixed (each clip core or broad, even odds); "
-                        "broad and mixed give a different corpus for the same seed")
+                        "stooped/crouched postures, wider tempi), mixed (each clip core or broad, even odds) or "
+                        "varied (broad plus action variants: single deep squats, bent-elbow hand raises); "
+                        "every option but core gives a different corpus for the same seed")
     p.add_argument("--mirror", action="store_true", help="also write left/right mirrored copies M<id> (captions swapped)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or statistics")
     p.set_defaults(func=run)

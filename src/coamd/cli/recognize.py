@@ -3,7 +3,8 @@
 Default labels are the checkpoint's (a bundle's ``labels.txt`` or a MAR run's training labels, e.g.
 after ``coamd train mar --data hdm05``); ``--labels``/``--label-file`` rank any other list.
 Clips longer than 196 frames are scored on 50 %-overlapping 196-frame windows whose embeddings are
-averaged.
+averaged. ``--tta`` sets the test-time views whose scores are averaged (default: the checkpoint's; the
+bundled MAR reads each clip six ways: as given and mirrored, each at 1x, 0.8x and 1.25x speed).
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ def register(sub) -> None:
     g.add_argument("--label-file", metavar="FILE", help="label names, one per line")
     p.add_argument("--top-k", type=whole(1, 10_000), default=5, metavar="K", help="labels shown per file (default: 5)")
     p.add_argument("--json", action="store_true", help="print JSON: one object per file with ranked predictions")
+    p.add_argument("--tta", choices=("none", "mirror", "speed", "mirror+speed"), default=None,
+                   help="test-time views whose label scores are averaged: none (one pass), mirror (plus the mirror "
+                        "image, scored against side-swapped names), speed (plus 0.8x and 1.25x playback) or "
+                        "mirror+speed (six passes); default: the checkpoint's (bundled MAR: mirror+speed)")
     add_checkpoint(p)
     add_common(p, device=True, threads=True)
     p.set_defaults(func=run)
@@ -53,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
     configure_threads(args.threads, len(motions))
     bundle = load_bundle(args.checkpoint, device=args.device, parts=("mar",))
-    results = recognize(bundle, motions, explicit, args.top_k)
+    results = recognize(bundle, motions, explicit, args.top_k, tta=args.tta)
     if args.json:
         print(json.dumps([{"file": n, "predictions": r.as_dict()} for n, r in zip(names, results)], indent=2))
         return 0

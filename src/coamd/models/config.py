@@ -60,6 +60,10 @@ class MARConfig:
     # share of tower B's cosine (label name through the description tower) in label scores at
     # recognition; 0 = the paper's tower-A prototypes only (docs/domain_gap.md)
     label_text_weight: float = 0.0
+    # test-time views of a clip whose label scores recognition averages: "none", "mirror" (plus the
+    # left/right mirror image, scored against the side-swapped names), "speed" (plus the clip played at
+    # 0.8x and 1.25x) or "mirror+speed" (all six); coamd.tasks.recognize, docs/domain_gap.md section 10
+    recog_tta: str = "none"
 
 
 @dataclass

@@ -113,7 +113,7 @@ def _b_clap(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose
 def _s_raise(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.choice("which", ("both", "left", "right"), p=[0.5, 0.25, 0.25])
-    P.choice("plane", ("forward", "side", "up"), p=[0.35, 0.3, 0.35])
+    P.choice("plane", ("forward", "side", "up", "hand"), p=[0.35, 0.3, 0.35, 0.0])  # "hand": styles="varied" only
     return P.done()
 
 
@@ -126,6 +126,15 @@ def _b_raise(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pos
     t = times(T)
     pose = neutral(body, style, T)
     a = window(t, t1, t2, up)
+    if p["plane"] == "hand":   # the hand raised above the head with the elbow bent (asking, hailing)
+        e0, az0, bend = _u(rng, 2.6, 2.95), _u(rng, 0.5, 1.2), _u(rng, 0.8, 1.5)
+        for s in _sides(p["which"]):
+            pose.arm[:, s, 0] = style.arm_out + (e0 - style.arm_out) * a
+            pose.arm[:, s, 1] = np.pi / 2 + (az0 - np.pi / 2) * a
+            pose.arm[:, s, 2] = style.elbow + (bend - style.elbow) * a
+            pose.arm[:, s, 3] = 0.3 * (1 - a)
+            pose.collar[:, s, 0] = 0.15 * a
+        return pose
     e0, az0 = {"forward": (np.pi / 2, 0.1), "side": (np.pi / 2, np.pi / 2), "up": (_u(rng, 2.8, 3.05), 1.2)}[p["plane"]]
     for s in _sides(p["which"]):
         if p["plane"] == "forward":

@@ -35,14 +35,15 @@ def _knee_pole_out(pose: Pose, out: float = 0.35) -> None:
 def _s_squat(rng: np.random.Generator, budget: float, fixed: dict) -> dict:
     P = Params(rng, fixed)
     P.integer("count", 1, max(1, min(5, int((budget - 0.8) / 1.8))))
-    P.choice("depth", ("half", "full"), p=[0.4, 0.6])
+    P.choice("depth", ("half", "full", "deep"), p=[0.4, 0.6, 0.0])  # "deep": styles="varied" only
     return P.done()
 
 
 def _b_squat(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pose:
     per = _u(rng, 1.4, 2.2) / style.tempo
     n = p["count"]
-    drop = (0.45 if p["depth"] == "full" else 0.28) * body.height / 1.75
+    drop = {"half": 0.28, "full": 0.45, "deep": 0.57}[p["depth"]] * body.height / 1.75
+    lean = 0.55 if p["depth"] == "deep" else 0.45
     tk, y, z, pitch, arm = [0.0, 0.3], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]
     tt = 0.3
     arms_up = rng.random() < 0.6
@@ -50,7 +51,7 @@ def _b_squat(body: Body, style: Style, p: dict, rng: np.random.Generator) -> Pos
         tk += [tt + 0.5 * per, tt + 0.5 * per + 0.15, tt + per]
         y += [-drop, -drop, 0.0]
         z += [-0.12, -0.12, 0.0]
-        pitch += [0.45, 0.45, 0.0]
+        pitch += [lean, lean, 0.0]
         arm += [1.0, 1.0, 0.0]
         tt += per + 0.1
         tk.append(tt)

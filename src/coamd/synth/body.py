@@ -186,8 +186,9 @@ STYLE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
 }
 
 
-# corpus style options: a range set, or "mixed" (each clip draws core or broad with equal probability)
-STYLE_OPTIONS: tuple[str, ...] = ("core", "broad", "mixed")
+# corpus style options: a range set, "mixed" (each clip draws core or broad with equal probability) or
+# "varied" (broad bodies and habits, plus the action variants of `coamd.synth.compose.VARIANTS`)
+STYLE_OPTIONS: tuple[str, ...] = ("core", "broad", "mixed", "varied")
 
 
 def sample_style(rng: np.random.Generator, styles: str = "core") -> Style:

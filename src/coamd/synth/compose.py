@@ -11,6 +11,7 @@ and the result is put in the canonical frame (`coamd.skeleton.canonicalize`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
@@ -90,6 +91,25 @@ def _plan(rng: np.random.Generator, vocabulary: str = "core") -> list[str]:
     return names
 
 
+def _squat_variant(rng: np.random.Generator) -> dict:
+    out = {}
+    if rng.random() < 0.5:
+        out["depth"] = "deep"
+    if rng.random() < 0.5:
+        out["count"] = 1
+    return out
+
+
+# Action variants of ``styles="varied"`` (issue 11, docs/domain_gap.md section 10): parameter values the
+# default corpus never draws, fixed with these odds before the action's own sampler runs. Captured squats
+# are often one deep repetition (HDM05: the pelvis drops ~0.6 of its standing height, corpus squats ~0.46);
+# people raise a hand with the elbow bent, the hand above the head (Bandai-Namco), not only a straight arm.
+VARIANTS: dict[str, Callable[[np.random.Generator], dict]] = {
+    "squat": _squat_variant,
+    "raise_arms": lambda rng: {"plane": "hand"} if rng.random() < 0.5 else {},
+}
+
+
 def synthesize_clip(rng: np.random.Generator, spec: ClipSpec | list | str | None = None,
                     body: Body | None = None, vocabulary: str = "core", styles: str = "core") -> Clip:
     """One clip of 40-196 frames (canonical SMPL-22, 20 fps) with 3 captions and its labels.
@@ -98,13 +118,18 @@ def synthesize_clip(rng: np.random.Generator, spec: ClipSpec | list | str | None
     the actions from ``vocabulary`` ("core": the default corpus; "extended": core plus the actions
     of the "extended" vocabulary). A spec may name any registered action. ``styles`` "broad" draws
     bodies and habits from the wider ranges of `coamd.synth.body` (smaller people, stooped or crouched
-    postures, slower and faster tempi); "mixed" draws core or broad for the clip with equal probability.
+    postures, slower and faster tempi); "mixed" draws core or broad for the clip with equal probability;
+    "varied" is broad plus the action variants of `VARIANTS` (half the squats a single deep one, half the
+    one- and two-arm raises a bent-elbow hand raise).
     """
     check_vocabulary(vocabulary)
     if styles not in STYLE_OPTIONS:
         raise SpecError(f"styles {styles!r} is not one of {list(STYLE_OPTIONS)}")
     if styles == "mixed":
         styles = "broad" if rng.random() < 0.5 else "core"
+    variants = styles == "varied"
+    if variants:
+        styles = "broad"
     spec = _normalise_spec(spec)
     if body is None:
         body = make_body(spec.height) if spec is not None and spec.height else sample_body(rng, styles)
@@ -120,6 +145,8 @@ def synthesize_clip(rng: np.random.Generator, spec: ClipSpec | list | str | None
     for attempt in range(6):
         names = [n for n, _ in requested] if requested else _plan(rng, vocabulary)
         fixed = [p for _, p in requested] if requested else [{} for _ in names]
+        if variants:  # drawn only for "varied", so every other corpus keeps its random stream
+            fixed = [{**VARIANTS[n](rng), **fx} if n in VARIANTS else fx for n, fx in zip(names, fixed)]
         budget = MAX_FRAMES / FPS * (0.9 if attempt == 0 else 0.6 / attempt)
         instances, poses = [], []
         for name, fx in zip(names, fixed):

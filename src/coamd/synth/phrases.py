@@ -187,6 +187,10 @@ def jumping_jacks(p, f) -> Phrases:
 
 def squat(p, f) -> Phrases:
     n = p["count"]
+    if p.get("depth") == "deep":   # styles="varied"
+        deep = ("<do> a deep squat", "<squat> all the way down and <stand> back up", "<squat> down low once") if n == 1 \
+            else (f"<do> {NUM[n]} deep squats", f"<squat> all the way down {TIMES[n]}")
+        return [(t, "squat") for t in deep]
     if n == 1:
         return [(t, "squat") for t in ("<squat> down and <stand> back up", "<do> a squat", "<squat> once",
                                         "<crouch> down into a squat and <rise> again")]
@@ -302,6 +306,11 @@ def clap(p, f) -> Phrases:
 
 def raise_arms(p, f) -> Phrases:
     w, plane = p["which"], p["plane"]
+    lab = "raise arms" if w == "both" else "raise arm"
+    if plane == "hand":   # styles="varied": a bent-elbow hand raise
+        out = [(f"<raise> {x} {y}".strip(), lab) for x in _hand(w) for y in ("", "up", "above <poss> head")]
+        out += [(f"<put> {x} up", lab) for x in _hand(w)]
+        return out
     how = {"forward": ["forward", "in front of <poss> body", "to the front"], "side": ["out to the side" + ("s" if w == "both" else ""),
                                                                                      "sideways"],
            "up": ["up", "above <poss> head", "overhead"]}[plane]

@@ -95,9 +95,11 @@ class CoAMD:
                            trajectory=trajectory, seed=seed, sampling=s, exact=exact, cleanup=cleanup)
 
     # ------------------------------------------------------------------ recognition and embeddings
-    def recognize(self, motions: Any, labels: Sequence[str] | str | None = None, top_k: int = 5) -> list[Recognition]:
-        """Top-k labels per motion (zero-shot against any ``labels``; default: the bundle's labels)."""
-        return recognize(self.bundle, _motion_list(motions), labels, top_k)
+    def recognize(self, motions: Any, labels: Sequence[str] | str | None = None, top_k: int = 5,
+                  tta: str | None = None) -> list[Recognition]:
+        """Top-k labels per motion (zero-shot against any ``labels``; default: the bundle's labels).
+        ``tta``: test-time views averaged ("none", "mirror", "speed", "mirror+speed"; default: the MAR's)."""
+        return recognize(self.bundle, _motion_list(motions), labels, top_k, tta=tta)
 
     def embed_text(self, texts: str | Sequence[str]) -> np.ndarray:
         """L2-normalised MAR text embeddings (N, E)."""

@@ -8,6 +8,13 @@ embedding and MAR's label prototypes (tower A over the frozen text encoder's sen
 of each label name), mixed with tower B's embedding of the name when the MAR's
 ``label_text_weight`` is above 0 (``label_logits``); ``prob`` is the softmax of those scores at
 MAR's recognition temperature (0.4), i.e. relative to the labels given.
+
+Test-time views (``tta``; default: the MAR's ``recog_tta``, "mirror+speed" for the bundled one):
+``label_scores`` averages the label scores of several views of each clip -- the clip itself, its
+left/right mirror image scored against the names with "left" and "right" swapped (so a sided label
+keeps its side), and the clip played at 0.8x and 1.25x speed. Cosine scores are linear in the
+embedding, so this is the score of the averaged view embeddings. Each view costs one more forward
+pass; ``tta="none"`` reads the clip once (docs/domain_gap.md section 10).
 """
 
 from __future__ import annotations
@@ -22,12 +29,15 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from ..data.augment import mirror_caption_text
 from ..errors import CoamdError, MotionFormatError
-from ..skeleton import validate_motion
+from ..skeleton import Skeleton, mirror, validate_motion
 from .bundle import Bundle
 from .codec import normalize
 
 WINDOW, STRIDE = 196, 98
+TTA_CHOICES = ("none", "mirror", "speed", "mirror+speed")
+TTA_SPEEDS = (0.8, 1.25)      # playback speeds of the "speed" views, besides 1
 
 
 def windows(frames: int, size: int = WINDOW, stride: int = STRIDE) -> list[tuple[int, int]]:
@@ -131,6 +141,45 @@ def label_logits(bundle: Bundle, f: torch.Tensor, names: Sequence[str]) -> torch
     return bundle.mar.recognition_logits(f, bundle.sentences(names), text)
 
 
+def tta_views(tta: str, where: str = "--tta") -> list[tuple[bool, float]]:
+    """The (mirrored, speed) views of a ``tta`` setting, the plain clip first."""
+    if tta not in TTA_CHOICES:
+        raise CoamdError(f"{where}: {tta!r} is not one of {', '.join(TTA_CHOICES)}")
+    mirrors = (False, True) if "mirror" in tta else (False,)
+    speeds = (1.0, *TTA_SPEEDS) if "speed" in tta else (1.0,)
+    return [(m, v) for m in mirrors for v in speeds]
+
+
+def view(x: np.ndarray, mirrored: bool, speed: float, skeleton: Skeleton) -> np.ndarray:
+    """One test-time view of a (T, J, 3) clip: played at ``speed`` (linear resampling, first and last
+    frame kept, round((T - 1) / speed) + 1 frames) and/or left/right mirrored."""
+    if speed != 1.0 and len(x) > 1:
+        n = max(2, round((len(x) - 1) / speed) + 1)
+        pos = np.linspace(0.0, len(x) - 1, n)
+        lo = np.floor(pos).astype(int)
+        hi = np.minimum(lo + 1, len(x) - 1)
+        w = (pos - lo)[:, None, None]
+        x = (x[lo] * (1 - w) + x[hi] * w).astype(np.float32)
+    if mirrored:
+        x = mirror(x, skeleton).astype(np.float32)
+    return x
+
+
+@torch.no_grad()
+def label_scores(bundle: Bundle, motions: Sequence, names: Sequence[str], tta: str | None = None,
+                 progress: bool | None = None) -> torch.Tensor:
+    """Label scores (N, K) of motions, averaged over the test-time views of ``tta`` (default: the MAR's)."""
+    views = tta_views(tta) if tta is not None else tta_views(bundle.mar.cfg.recog_tta, "the MAR config's recog_tta")
+    arrays = [as_joints(m, bundle.skeleton, f"motion {i + 1}") for i, m in enumerate(motions)]
+    names = list(names)
+    total = None
+    for mirrored, speed in views:
+        f = embed_motions(bundle, [view(a, mirrored, speed, bundle.skeleton) for a in arrays], progress=progress)
+        scores = label_logits(bundle, f, [mirror_caption_text(n) for n in names] if mirrored else names)
+        total = scores if total is None else total + scores
+    return total / len(views)
+
+
 @dataclass
 class Recognition:
     """Ranked predictions for one motion: [(label, cosine score, softmax prob over the label list)]."""
@@ -146,13 +195,13 @@ class Recognition:
 
 @torch.no_grad()
 def recognize(bundle: Bundle, motions: Sequence, labels: Sequence[str] | None = None, top_k: int = 5,
-              progress: bool | None = None) -> list[Recognition]:
-    """Top-``top_k`` labels per motion by prototype cosine (§5.1); default labels: the bundle's."""
+              progress: bool | None = None, tta: str | None = None) -> list[Recognition]:
+    """Top-``top_k`` labels per motion by prototype cosine (§5.1); default labels: the bundle's;
+    ``tta``: test-time views (default: the MAR's ``recog_tta``)."""
     names = parse_labels(labels, default=bundle.label_names)
     if top_k < 1:
         raise CoamdError(f"--top-k: must be at least 1, got {top_k}")
-    f = embed_motions(bundle, motions, progress=progress)                          # (N, E)
-    logits = label_logits(bundle, f, names)                                        # (N, K)
+    logits = label_scores(bundle, motions, names, tta=tta, progress=progress)      # (N, K)
     probs = (logits / bundle.config("mar").mar.tau_recog).softmax(dim=-1)
     k = min(top_k, len(names))
     top = logits.topk(k, dim=-1)

@@ -39,3 +39,19 @@ def test_ship_a_mar_with_a_longer_label_list(tmp_path):
     other = make_random_bundle(tmp_path / "other", labels=["fly", "swim"])
     with pytest.raises(SystemExit, match="does not start with"):
         _ship()([str(ckpt), str(other), "--labels-from-checkpoint"])
+
+
+def test_a_fine_tune_reads_clips_once_unless_told(tmp_path):
+    """Test-time views are chosen per model on its own val data: a fine-tune does not inherit its init's."""
+    from coamd.errors import CoamdError
+    from coamd.models import load_checkpoint
+
+    corpus = make_tiny_corpus(tmp_path / "corpus")
+    base = ["max_epochs=0", "val_every=0", "batch_size=4", "max_steps=1"]
+    train_tiny("mar", corpus, tmp_path / "a", [*base, "recog_tta=mirror+speed"])
+    a = tmp_path / "a" / "checkpoints" / "latest.pt"
+    assert load_checkpoint(a)[0].mar.recog_tta == "mirror+speed"
+    train_tiny("mar", corpus, tmp_path / "b", [*base, f"init={a}"])
+    assert load_checkpoint(tmp_path / "b" / "checkpoints" / "latest.pt")[0].mar.recog_tta == "none"
+    with pytest.raises(CoamdError, match="recog_tta=both"):
+        train_tiny("mar", corpus, tmp_path / "c", [*base, "recog_tta=both"])

@@ -177,7 +177,8 @@ def finetune_mar(bundle: Bundle, clips: LabelledClips, source: DataSource, proto
     best = run_dir / "checkpoints" / "best.pt"
     stamp_file = run_dir / "finetune.json"
     stamp = {"base_mar": bundle.part_id("mar"), "data": f"{source.name}:{source.root}", "protocol": protocol,
-             "clips": len(clips), "steps": int(steps), "seed": int(seed), "lr": float(lr), "batch_size": int(batch_size)}
+             "clips": len(clips), "steps": int(steps), "seed": int(seed), "lr": float(lr), "batch_size": int(batch_size),
+             "recog_tta": "none"}   # a fine-tune reads clips once (MARTrainConfig.recog_tta), not as its base does
     try:
         reusable = best.is_file() and json.loads(stamp_file.read_text(encoding="utf-8")) == stamp
     except (OSError, ValueError):

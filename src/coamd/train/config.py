@@ -117,6 +117,9 @@ class MARTrainConfig(TrainConfig):
     label_text_weight: float | None = None
     # weight of tower B's name loss (None: label_text_weight): a smaller one teaches tower B the names gently
     label_text_loss: float | None = None
+    # test-time views of recognition stored with the trained MAR (model.mar.recog_tta): a run does not inherit
+    # its init's, which was chosen for that model on its own val data (docs/domain_gap.md section 10)
+    recog_tta: str = "none"
 
 
 @dataclass

@@ -51,6 +51,10 @@ class MARTask(MotionTask):
             if not 0.0 <= float(weight) <= 1.0:
                 raise CoamdError(f"label_text_weight={weight}: must be between 0 and 1")
             model_cfg.mar.label_text_weight = float(weight)
+        tta = getattr(ctx.cfg, "recog_tta", "none")
+        if tta not in ("none", "mirror", "speed", "mirror+speed"):
+            raise CoamdError(f"recog_tta={tta}: must be none, mirror, speed or mirror+speed")
+        model_cfg.mar.recog_tta = tta
         loss_w = getattr(ctx.cfg, "label_text_loss", None)
         if loss_w is not None and not 0.0 <= float(loss_w) <= 1.0:
             raise CoamdError(f"label_text_loss={loss_w}: must be between 0 and 1")

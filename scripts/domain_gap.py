@@ -261,6 +261,19 @@ def cmd_sensitivity(args) -> None:
     Path(args.out).write_text(json.dumps(out, indent=1))
 
 
+def labelled_split(corpus: Path, split: str):
+    """(index, labelled rows, label names, multi-hot targets (N, K)) of a corpus split."""
+    from coamd.data import MotionTextIndex
+
+    idx = MotionTextIndex(corpus, split, dataset="synth")
+    rows = [r for r in range(len(idx)) if idx[r].labels]
+    names = list(idx.label_names)
+    targets = np.zeros((len(rows), len(names)), bool)
+    for i, r in enumerate(rows):
+        targets[i, list(idx[r].labels)] = True
+    return idx, rows, names, targets
+
+
 def tower_scores(bundle, motions, names, tta: str = "none", canonical: bool = False):
     """(tower A, tower B) cosine scores (N, K) of motions against names, each averaged over the test-time
     views of ``tta`` (`coamd.tasks.recognize.label_scores` mixes them by the MAR's label_text_weight)."""
@@ -340,15 +353,9 @@ def corpus_val_sets(corpus: Path) -> dict[str, tuple[list, list[str], np.ndarray
     ``imperative1..3``: the same, with each label sentence turned into an imperative phrase
     (:func:`imperative`), the way real datasets word their classes and unlike any corpus caption template.
     """
-    from coamd.data import MotionTextIndex
     from coamd.data.augment import MotionAugment
 
-    idx = MotionTextIndex(corpus, "val", dataset="synth")
-    rows = [r for r in range(len(idx)) if idx[r].labels]
-    names = list(idx.label_names)
-    targets = np.zeros((len(rows), len(names)), bool)
-    for i, r in enumerate(rows):
-        targets[i, list(idx[r].labels)] = True
+    idx, rows, names, targets = labelled_split(corpus, "val")
     motions = [idx.motion(r) for r in rows]
     shift = MotionAugment.from_string(VAL_SHIFT)
     shifted = [shift(np.asarray(m, np.float32), np.random.default_rng(1000 + i), allow_short_crop=len(idx[r].labels) == 1)[0]
@@ -415,16 +422,10 @@ def cmd_coretest(args) -> None:
     """Zero-shot top-1 on every labelled clip of the corpus test split (any-label hit), per checkpoint x w x tta."""
     import torch
 
-    from coamd.data import MotionTextIndex
     from coamd.tasks import load_bundle
 
     torch.set_num_threads(args.threads)
-    idx = MotionTextIndex(Path(args.corpus), "test", dataset="synth")
-    rows = [i for i in range(len(idx)) if idx[i].labels]
-    names = list(idx.label_names)
-    targets = np.zeros((len(rows), len(names)), bool)
-    for n, r in enumerate(rows):
-        targets[n, list(idx[r].labels)] = True
+    idx, rows, names, targets = labelled_split(Path(args.corpus), "test")
     motions = [idx.motion(r) for r in rows]
     out = {}
     for ck in args.mar:

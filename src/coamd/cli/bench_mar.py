@@ -102,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"MAR throughput: {len(motions)} motions of {frames / bundle.fps:.1f} s on average ({doc['source']}), "
           f"{args.repeats} interleaved runs; motions per second")
     heads = [f"recognize ({v}), one call each" for v in ttas] + ["embed in batches (index build)"]
-    print(f"{'threads':>7}  " + "  ".join(f"{h:>30}" for h in heads))
+    widths = [max(30, len(h)) for h in heads]
+    print(f"{'threads':>7}  " + "  ".join(f"{h:>{w}}" for h, w in zip(heads, widths)))
     for t, r in doc["threads"].items():
-        print(f"{t:>7}  " + "  ".join(f"{r[k]:>30.1f}" for k in [*keys, "batch"]))
+        print(f"{t:>7}  " + "  ".join(f"{r[k]:>{w}.1f}" for k, w in zip([*keys, "batch"], widths)))
     return 0

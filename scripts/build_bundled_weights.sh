@@ -191,6 +191,57 @@ for r in R R2; do
     "$work/finetune/soup-TS-$r.pt" "$work/finetune/soup-T-$r.pt" "$work/finetune/soup-S-$r.pt"
 done
 
+# Issue 11, seventh pass (docs/domain_gap.md section 11; SHIPPED): more training on every corpus, chosen by
+# section 10's second criterion (extended val + varied seed 4 val, MS reading, w = 1). R3 continues the shipped
+# soup on core + extended + extended/broad + varied3 (not selected); L1 and L2 are 700 steps from mar-mix step 100 on
+# that union with the core counted twice (one thread each, both at once: ~3.6 s per step), and the soup
+# 0.5 x L1_600 + 0.5 x L2_600 ships (criterion 0.929 against the section-9 soup's 0.914; core test 0.911).
+union4=$work/corpus_union4
+union5=$work/corpus_union5
+[ -d "$union4" ] || python scripts/merge_corpora.py "$union4" "$corpus" "$corpus_ext" "$corpus_broad" "$work/corpus_varied3" \
+  --prefixes c,e,b,v
+[ -d "$union5" ] || python scripts/merge_corpora.py "$union5" "$corpus" "$corpus" "$corpus_ext" "$corpus_broad" \
+  "$work/corpus_varied3" --prefixes c,d,e,b,v
+out=$work/finetune/mar-all-R3
+if [ -f "$out/checkpoints/latest.pt" ]; then
+  OMP_NUM_THREADS=2 coamd train mar --out "$out" --resume --device cpu
+else
+  OMP_NUM_THREADS=2 coamd train mar --config cpu-small --data "$union4" --out "$out" --device cpu \
+    init="$mar_soup" label_captions=0.4 recog_captions=0.4 label_text_weight=0.75 \
+    "augment=$aug4" lr=5e-5 warmup_steps=10 max_steps=300 "milestones=[200]" batch_size=32 seed=2 \
+    val_every=50 ckpt_every=50 keep_checkpoints=10
+fi
+for s in 200 300; do
+  [ -f "$work/finetune/wise-R3-$s.pt" ] || python scripts/interpolate_weights.py "$mar_soup" "$out/checkpoints/step_$s.pt" \
+    --alpha 0.5 --out "$work/finetune/wise-R3-$s.pt"
+done
+python scripts/domain_gap.py select --corpus "$corpus_ext" --extra-corpus "$work/corpus_varied4" --weights 1 \
+  --tta mirror+speed --out "$work/mar_select_R3.json" --mar "$mar_soup" "$out"/checkpoints/step_{150,200,250,300}.pt \
+  "$work"/finetune/wise-R3-{200,300}.pt
+for l in 1 2; do
+  out=$work/finetune/mar-all-L$l
+  if [ -f "$out/checkpoints/latest.pt" ]; then
+    OMP_NUM_THREADS=1 coamd train mar --out "$out" --resume --device cpu &
+  else
+    OMP_NUM_THREADS=1 coamd train mar --config cpu-small --data "$union5" --out "$out" --device cpu \
+      init="$mar_mix/checkpoints/step_100.pt" label_captions=0.4 recog_captions=0.4 label_text_weight=0.75 \
+      "augment=$aug4" lr=1e-4 warmup_steps=10 max_steps=700 "milestones=[550]" batch_size=32 seed=1$l \
+      val_every=100 ckpt_every=100 keep_checkpoints=10 &
+  fi
+done
+wait
+l1=$work/finetune/mar-all-L1/checkpoints; l2=$work/finetune/mar-all-L2/checkpoints
+mar_soup_l=$work/finetune/mar-soup-L600.pt
+[ -f "$mar_soup_l" ] || python scripts/interpolate_weights.py "$l1/step_600.pt" "$l2/step_600.pt" --alpha 0.5 --out "$mar_soup_l"
+[ -f "$work/finetune/mar-soup-L700.pt" ] || python scripts/interpolate_weights.py "$l1/step_700.pt" "$l2/step_700.pt" \
+  --alpha 0.5 --out "$work/finetune/mar-soup-L700.pt"
+[ -f "$work/finetune/mar-soup-TSL700.pt" ] || python scripts/interpolate_weights.py "$mar_soup" \
+  "$work/finetune/mar-soup-L700.pt" --alpha 0.5 --out "$work/finetune/mar-soup-TSL700.pt"
+python scripts/domain_gap.py select --corpus "$corpus_ext" --extra-corpus "$work/corpus_varied4" --weights 1 \
+  --tta mirror+speed --out "$work/mar_select_L.json" --mar "$mar_soup" "$mar_soup_l" "$work"/finetune/mar-soup-{L700,TSL700}.pt \
+  "$l1"/step_{600,700}.pt "$l2"/step_{600,700}.pt
+python scripts/domain_gap.py coretest --corpus "$corpus" --tta mirror+speed --mar "$mar_soup_l" --out "$work/mar_core_L.json"
+
 python - "$runs" "$work" <<'PY'
 import sys
 from coamd.evaluation import Evaluators
@@ -203,7 +254,7 @@ make_bundle([f"{work}/finetune/ae-gen/checkpoints/latest.pt", f"{work}/finetune/
             "src/coamd/weights/cpu-small", fp16=True, name="cpu-small", overwrite=True,
             defaults={"sampler": "euler", "ode_steps": 4, "cfg_scale": 2.5}, model_cards=["docs/model_cards/cpu-small.md"])
 PY
-# the shipped MAR: the fifth pass's soup, its tower-B share (w = 1), its 47 labels (44 core + 3 extended) and
-# the sixth pass's default reading (mirror x 3 speeds)
-python scripts/ship_mar.py "$mar_soup" src/coamd/weights/cpu-small --labels-from-checkpoint --label-text-weight 1.0 \
+# the shipped MAR: the seventh pass's soup (L1 + L2 at step 600), its tower-B share (w = 1), its 47 labels
+# (44 core + 3 extended) and the sixth pass's default reading (mirror x 3 speeds)
+python scripts/ship_mar.py "$mar_soup_l" src/coamd/weights/cpu-small --labels-from-checkpoint --label-text-weight 1.0 \
   --recog-tta mirror+speed
